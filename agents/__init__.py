@@ -1,0 +1,6 @@
+"""Agents for swarmgym: one Policy interface on arrays, loaded by name (see :func:`agents.registry.load_policy`)."""
+
+from agents.base import Policy, rollout_parallel
+from agents.registry import load_policy, policy_names
+
+__all__ = ["Policy", "rollout_parallel", "load_policy", "policy_names"]

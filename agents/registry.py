@@ -1,0 +1,42 @@
+"""Load any agent by name: ``random``, an env's rule-based agents, later learned checkpoints.
+
+One table per env id maps names to factories ``(model, seed) -> Policy``; ``random`` works everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from agents.base import Policy, RandomPolicy
+from agents.rule_based.schelling import SchellingPolicy
+from swarmgym.core.model import SwarmModel
+from swarmgym.registry import spec
+
+Factory = Callable[[SwarmModel, "int | None"], Policy]
+
+RULE_BASED: dict[str, dict[str, Factory]] = {
+    "segregation_v0": {
+        "schelling": lambda model, seed: SchellingPolicy(model.config.tolerance, model.channels, seed=seed),
+        "schelling_walk": lambda model, seed: SchellingPolicy(
+            model.config.tolerance, model.channels, walk=True, seed=seed
+        ),
+    },
+}
+
+#: The reference agent of each env: the classic model's own rule (demo, normalised scores).
+REFERENCE = {"segregation_v0": "schelling"}
+
+
+def policy_names(env_id: str) -> list[str]:
+    """Agent names that work on ``env_id``."""
+    return ["random", *RULE_BASED.get(spec(env_id).id, {})]
+
+
+def load_policy(name: str, env_id: str, model: SwarmModel, seed: int | None = None) -> Policy:
+    """The policy called ``name`` for ``env_id``; raises ``ValueError`` listing the valid names."""
+    if name == "random":
+        return RandomPolicy(model.action_space, seed)
+    table = RULE_BASED.get(spec(env_id).id, {})
+    if name not in table:
+        raise ValueError(f"unknown agent {name!r} for {env_id}; choose from {policy_names(env_id)}")
+    return table[name](model, seed)

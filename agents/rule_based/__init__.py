@@ -1,0 +1,1 @@
+"""Model-faithful reference agents, one file per model."""

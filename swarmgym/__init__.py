@@ -1,0 +1,59 @@
+"""swarmgym: PettingZoo environments of collective behaviour on a batch-first numpy core.
+
+``swarmgym.make(env_id, **config)`` gives a PettingZoo ``ParallelEnv``; ``swarmgym.make_vec(env_id,
+num_envs=B, **config)`` a batched array env of B copies; ``swarmgym.list_envs()`` the registered ids.
+Importing swarmgym registers every env with PettingZoo's registry (``pettingzoo.make("parallel",
+"swarmgym/segregation-v0")``) when that registry exists (PettingZoo >= 1.27).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pettingzoo
+
+from swarmgym.core.parallel_env import SwarmParallelEnv
+from swarmgym.core.vector import SwarmVecEnv
+from swarmgym.registry import ENVS, spec
+
+__version__ = "0.1.0"
+__all__ = ["make", "make_vec", "make_model", "list_envs", "SwarmParallelEnv", "SwarmVecEnv", "__version__"]
+
+
+def list_envs() -> list[str]:
+    """The registered env ids, e.g. ``["segregation_v0", ...]``."""
+    return sorted(ENVS)
+
+
+def make_model(env_id: str, **config: Any):
+    """The numpy model of ``env_id`` with its config validated (no PettingZoo layer)."""
+    model_cls = spec(env_id).model
+    return model_cls(model_cls.config_cls(**config))
+
+
+def make(env_id: str, render_mode: str | None = None, max_cycles: int | None = None, **config: Any) -> SwarmParallelEnv:
+    """A PettingZoo ``ParallelEnv`` of ``env_id`` with config overrides as keywords."""
+    env_spec = spec(env_id)
+    return SwarmParallelEnv(
+        make_model(env_id, **config), max_cycles=max_cycles or env_spec.max_cycles, render_mode=render_mode
+    )
+
+
+def make_vec(env_id: str, num_envs: int = 1, max_cycles: int | None = None, **config: Any) -> SwarmVecEnv:
+    """A batched array env of ``num_envs`` copies of ``env_id`` (arrays (B, N, ...) in and out)."""
+    env_spec = spec(env_id)
+    return SwarmVecEnv(make_model(env_id, **config), num_envs=num_envs, max_cycles=max_cycles or env_spec.max_cycles)
+
+
+def _register_with_pettingzoo() -> None:
+    if not hasattr(pettingzoo, "register"):
+        return
+    for env_id in ENVS:
+        name, version = env_id.rsplit("_v", 1)
+        pettingzoo.register(
+            "parallel", f"swarmgym/{name}-v{version}", entry_point=f"swarmgym.{env_id}:parallel_env"
+        )
+        pettingzoo.register("aec", f"swarmgym/{name}-v{version}", entry_point=f"swarmgym.{env_id}:env")
+
+
+_register_with_pettingzoo()

@@ -1,0 +1,38 @@
+"""Lattice geometry shared by the lattice envs: Moore offsets and shifted views on a torus or walls."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+#: The 8 Moore-neighbour offsets (d_row, d_col).
+MOORE = tuple((dr, dc) for dr in (-1, 0, 1) for dc in (-1, 0, 1) if (dr, dc) != (0, 0))
+#: Half of them: every unordered neighbour pair is counted once.
+MOORE_HALF = ((0, 1), (1, -1), (1, 0), (1, 1))
+
+
+def shifted(grid: np.ndarray, offsets: tuple[tuple[int, int], ...], torus: bool, fill: int = 0) -> Iterator[np.ndarray]:
+    """Yield, per offset, the (B, H, W) view whose cell (r, c) holds ``grid[r + dr, c + dc]``.
+
+    On a torus indices wrap; otherwise cells beyond the walls read ``fill``.
+    """
+    height, width = grid.shape[1:3]
+    pad = [(0, 0), (1, 1), (1, 1)]
+    padded = np.pad(grid, pad, mode="wrap") if torus else np.pad(grid, pad, constant_values=fill)
+    for dr, dc in offsets:
+        yield padded[:, 1 + dr : 1 + dr + height, 1 + dc : 1 + dc + width]
+
+
+def moore_counts(grid: np.ndarray, torus: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Per cell of a (B, H, W) code grid (0 = empty): Moore neighbours with the same code, and occupied ones.
+
+    Returns two (B, H, W) uint8 arrays (values 0..8); the first is meaningful only on occupied cells.
+    """
+    same = np.zeros(grid.shape, dtype=np.uint8)
+    occupied = np.zeros(grid.shape, dtype=np.uint8)
+    for neighbour in shifted(grid, MOORE, torus):
+        filled = neighbour != 0
+        occupied += filled
+        same += filled & (neighbour == grid)
+    return same, occupied

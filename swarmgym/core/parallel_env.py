@@ -1,0 +1,173 @@
+"""SwarmParallelEnv: the only PettingZoo adapter, generic over any :class:`SwarmModel`.
+
+It owns what PettingZoo cares about (agent ids, dicts, spaces, seeding, truncation, ``state()``,
+render dispatch) and nothing of any model. It is a B = 1 view of the same core the batched
+:class:`swarmgym.core.vector.SwarmVecEnv` steps.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+from pettingzoo import ParallelEnv
+from pettingzoo.utils import wrappers
+from pettingzoo.utils.conversions import parallel_to_aec
+
+from swarmgym.core.model import State, SwarmModel
+from swarmgym.core.rng import BatchRandom
+
+RENDER_MODES = ("human", "rgb_array")
+
+
+class SwarmParallelEnv(ParallelEnv):
+    """A PettingZoo ``ParallelEnv`` over one copy of a model; agents are ``agent_0 .. agent_{N-1}``.
+
+    Args:
+        model: the model (its config already validated).
+        max_cycles: steps after which every agent is truncated (attribute, may be changed later).
+        render_mode: ``None``, ``"human"`` or ``"rgb_array"``.
+    """
+
+    def __init__(self, model: SwarmModel, max_cycles: int, render_mode: str | None = None):
+        if not isinstance(max_cycles, (int, np.integer)) or max_cycles < 1:
+            raise ValueError(f"max_cycles must be an integer >= 1, got {max_cycles!r}")
+        if render_mode not in (None, *RENDER_MODES):
+            raise ValueError(f"render_mode must be one of {(None, *RENDER_MODES)}, got {render_mode!r}")
+        self.model = model
+        self.max_cycles = int(max_cycles)
+        self.render_mode = render_mode
+        self.metadata = {
+            "name": model.name,
+            "render_modes": list(RENDER_MODES),
+            "render_fps": model.render_fps,
+            "is_parallelizable": True,
+        }
+        self.possible_agents = [f"agent_{i}" for i in range(model.n_agents)]
+        self._agent_set = frozenset(self.possible_agents)
+        self.agents: list[str] = []
+        self.state_space = model.state_space
+        self.observation_spaces = dict.fromkeys(self.possible_agents, model.observation_space)
+        self.action_spaces = dict.fromkeys(self.possible_agents, model.action_space)
+        self._rng: BatchRandom | None = None
+        self._state: State | None = None
+        self._metrics: dict[str, float] = {}
+        self._canvas = None
+
+    def observation_space(self, agent: str) -> spaces.Box:
+        """The (shared, identical) observation space of ``agent``."""
+        return self.model.observation_space
+
+    def action_space(self, agent: str) -> spaces.Space:
+        """The (shared, identical) action space of ``agent``."""
+        return self.model.action_space
+
+    def reset(self, seed: int | None = None, options: dict | None = None) -> tuple[dict, dict]:
+        """Start an episode; reseed only when ``seed`` is given (else the stream continues)."""
+        if seed is not None or self._rng is None:
+            self._rng = BatchRandom.from_seeds([seed])
+        self._state = self.model.reset(self._rng)
+        self.agents = list(self.possible_agents)
+        observations = self.model.observe(self._state)[0]
+        return dict(zip(self.agents, observations)), self._infos()
+
+    def step(self, actions: dict[str, Any]) -> tuple[dict, dict, dict, dict, dict]:
+        """Step every agent at once; ``actions`` must name every live agent exactly once."""
+        if self._state is None or not self.agents:
+            raise RuntimeError("step() called before reset() or after the episode ended; call reset()")
+        if actions.keys() != self._agent_set:
+            unknown = sorted(set(actions) - self._agent_set)
+            missing = sorted(self._agent_set - set(actions))
+            raise ValueError(f"actions must name every agent once: unknown {unknown[:5]}, missing {missing[:5]}")
+        try:
+            stacked = np.array([actions[agent] for agent in self.possible_agents])
+        except ValueError as error:
+            raise ValueError(f"actions could not be stacked into one array: {error}") from None
+        transition = self.model.advance(self._state, stacked[None], self._rng)
+        observations = self.model.observe(self._state)[0]
+        truncated = bool(self._state.t[0] >= self.max_cycles)
+        terminated = transition.terminated[0]
+        agents = self.agents
+        result = (
+            dict(zip(agents, observations)),
+            dict(zip(agents, transition.rewards[0].tolist())),
+            dict(zip(agents, terminated.tolist())),
+            dict.fromkeys(agents, truncated),
+            self._infos(),
+        )
+        if truncated or terminated.all():
+            self.agents = []
+        if self.render_mode == "human":
+            self.render()
+        return result
+
+    def _infos(self) -> dict[str, dict[str, float]]:
+        self._metrics = {name: float(value[0]) for name, value in self.model.metrics(self._state).items()}
+        return {agent: dict(self._metrics) for agent in self.agents}
+
+    def agent_info(self) -> dict[str, np.ndarray]:
+        """Privileged per-agent arrays (N, ...) of the current state, for reference agents."""
+        return {name: value[0] for name, value in self.model.agent_info(self._state).items()}
+
+    def state(self) -> np.ndarray:
+        """The global state of the current episode, in ``state_space``."""
+        if self._state is None:
+            raise RuntimeError("state() called before reset()")
+        return self.model.global_state(self._state)[0]
+
+    @property
+    def core_state(self) -> State:
+        """The model's batch-first state (B = 1), for tools that read arrays directly."""
+        return self._state
+
+    def render(self) -> np.ndarray | None:
+        """Draw the current state: an (H, W, 3) uint8 frame in ``rgb_array`` mode, a window in ``human``."""
+        if self.render_mode is None:
+            raise ValueError("render() needs render_mode='human' or 'rgb_array' at construction")
+        if self._state is None:
+            raise RuntimeError("render() called before reset()")
+        from swarmgym.core.rendering import Canvas
+
+        if self._canvas is None:
+            self._canvas = Canvas(fps=self.model.render_fps, window=self.render_mode == "human")
+        self.model.render(self._canvas, self._state, 0, self._metrics)
+        if self.render_mode == "human":
+            self._canvas.show()
+            return None
+        return self._canvas.to_array()
+
+    def close(self) -> None:
+        """Close the render window, if any."""
+        if self._canvas is not None:
+            self._canvas.close()
+            self._canvas = None
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state["_canvas"] = None
+        return state
+
+
+def env_constructors(model_cls: type[SwarmModel], default_max_cycles: int):
+    """The PettingZoo module trio for a model: ``parallel_env``, ``raw_env`` (AEC) and ``env`` (wrapped AEC).
+
+    Every constructor takes the model's config fields as keywords (unknown ones are a TypeError,
+    bad values a ValueError), plus ``max_cycles`` and ``render_mode``.
+    """
+
+    def parallel_env(render_mode: str | None = None, max_cycles: int = default_max_cycles, **config: Any):
+        model = model_cls(model_cls.config_cls(**config))
+        return SwarmParallelEnv(model, max_cycles=max_cycles, render_mode=render_mode)
+
+    def raw_env(**kwargs: Any):
+        return parallel_to_aec(parallel_env(**kwargs))
+
+    def env(**kwargs: Any):
+        return wrappers.OrderEnforcingWrapper(wrappers.AssertOutOfBoundsWrapper(raw_env(**kwargs)))
+
+    for function, role in ((parallel_env, "ParallelEnv"), (raw_env, "AEC env"), (env, "wrapped AEC env")):
+        function.__doc__ = f"A {model_cls.name} {role}. " + (model_cls.__doc__ or "")
+        function.__qualname__ = function.__name__
+        function.__module__ = f"swarmgym.{model_cls.name}"
+    return parallel_env, raw_env, env

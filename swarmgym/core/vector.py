@@ -1,0 +1,77 @@
+"""SwarmVecEnv: B copies × N agents stepped as arrays, with auto-reset per copy.
+
+Arrays in, arrays out: observations (B, N, k, k, C), rewards (B, N), terminations and truncations
+(B, N). A copy whose episode ends is reset inside the same ``step`` call; the observation returned
+for it is the first of the new episode, and the last one of the old episode is kept in
+``info["final_observation"]`` (rows valid where ``info["done"]``), with ``info["final_metrics"]``
+and ``info["episode_return"]`` / ``info["episode_length"]`` likewise. Copy b is seeded ``seed + b``,
+so it reproduces a single env seeded ``seed + b`` exactly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from swarmgym.core.model import State, SwarmModel
+from swarmgym.core.rng import BatchRandom
+
+
+class SwarmVecEnv:
+    """A batched array env of ``num_envs`` independent copies of one model."""
+
+    def __init__(self, model: SwarmModel, num_envs: int, max_cycles: int):
+        if not isinstance(num_envs, (int, np.integer)) or num_envs < 1:
+            raise ValueError(f"num_envs must be an integer >= 1, got {num_envs!r}")
+        if not isinstance(max_cycles, (int, np.integer)) or max_cycles < 1:
+            raise ValueError(f"max_cycles must be an integer >= 1, got {max_cycles!r}")
+        self.model = model
+        self.num_envs = int(num_envs)
+        self.num_agents = model.n_agents
+        self.max_cycles = int(max_cycles)
+        self.observation_space = model.observation_space
+        self.action_space = model.action_space
+        self.state: State | None = None
+        self._rng: BatchRandom | None = None
+        self._returns = np.zeros((self.num_envs, self.num_agents))
+
+    def reset(self, seed: int | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Reset every copy; copy b is seeded ``seed + b`` (fresh entropy when ``seed`` is None)."""
+        if seed is not None or self._rng is None:
+            seeds = [None] * self.num_envs if seed is None else [seed + b for b in range(self.num_envs)]
+            self._rng = BatchRandom.from_seeds(seeds)
+        self.state = self.model.reset(self._rng)
+        self._returns[:] = 0.0
+        return self.model.observe(self.state), self._info()
+
+    def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+        """Step all copies with (B, N, ...) actions; finished copies are reset in place."""
+        if self.state is None:
+            raise RuntimeError("step() called before reset()")
+        transition = self.model.advance(self.state, actions, self._rng)
+        self._returns += transition.rewards
+        observations = self.model.observe(self.state)
+        terminated = transition.terminated
+        truncated = np.broadcast_to((self.state.t >= self.max_cycles)[:, None], terminated.shape).copy()
+        done = (terminated | truncated).all(axis=1)
+        info = self._info()
+        info["done"] = done
+        if done.any():
+            copies = np.flatnonzero(done)
+            info["final_observation"] = observations.copy()
+            info["final_metrics"] = {name: value.copy() for name, value in info["metrics"].items()}
+            info["episode_return"] = self._returns.copy()
+            info["episode_length"] = self.state.t.copy()
+            self.state.put(copies, self.model.reset(self._rng.subset(copies)))
+            self._returns[copies] = 0.0
+            restarted = self.state.take(copies)
+            observations[copies] = self.model.observe(restarted)
+            for group, fresh in (("metrics", self.model.metrics), ("agent", self.model.agent_info)):
+                for name, value in fresh(restarted).items():
+                    info[group][name] = info[group][name].copy()
+                    info[group][name][copies] = value
+        return observations, transition.rewards, terminated, truncated, info
+
+    def _info(self) -> dict[str, Any]:
+        return {"metrics": self.model.metrics(self.state), "agent": self.model.agent_info(self.state)}

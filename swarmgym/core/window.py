@@ -1,0 +1,142 @@
+"""THE egocentric k×k window operator, shared by every env.
+
+Two entry points, one output convention: (B, N, k, k[, C]), channels last, centred on each agent.
+
+- :func:`lattice_windows` crops per-cell rasters (lattice envs). The raster is padded once (wrapped on
+  a torus, filled with ``pad_value`` outside walls), then every window is gathered with one flat
+  ``take``: no per-agent slicing, no clip arithmetic. Channels are moved as one opaque item of C bytes,
+  so a 4-channel uint8 raster costs the same gather as a 1-channel one.
+- :func:`rasterise` bins neighbour offsets of continuous agents into a k×k grid of cells (continuous
+  envs), optionally rotated into each agent's heading frame, summing per-cell values with ``bincount``.
+
+Window orientation: row 0 is "ahead" (up in world-aligned lattice windows, the facing direction when
+rotated), column 0 is the agent's left.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Lattice headings as (d_row, d_col) unit steps: 0 = up (north), 1 = right, 2 = down, 3 = left.
+HEADINGS = np.array([[-1, 0], [0, 1], [1, 0], [0, -1]], dtype=np.int64)
+
+
+def check_view_size(k: int, field: str = "view_size") -> None:
+    """Raise ``ValueError`` naming ``field`` unless ``k`` is an odd integer >= 1."""
+    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1 or k % 2 == 0:
+        raise ValueError(f"{field} must be an odd integer >= 1, got {k!r}")
+
+
+def _window_offsets(k: int, padded_width: int, rotate: bool) -> np.ndarray:
+    """(H, k*k) flat offsets from a window's centre into the padded raster, one row per heading.
+
+    Cell (i, j) of a window looks ``rad - i`` cells ahead and ``j - rad`` cells to the right.
+    """
+    rad = k // 2
+    ahead = (rad - np.arange(k))[:, None].repeat(k, 1).ravel()
+    right = (np.arange(k) - rad)[None, :].repeat(k, 0).ravel()
+    headings = HEADINGS if rotate else HEADINGS[:1]
+    forward = headings[:, None, :]
+    right_vec = np.stack([headings[:, 1], -headings[:, 0]], axis=1)[:, None, :]
+    cells = ahead[None, :, None] * forward + right[None, :, None] * right_vec
+    return cells[..., 0] * padded_width + cells[..., 1]
+
+
+def lattice_windows(
+    raster: np.ndarray,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    k: int,
+    torus: bool,
+    pad_value: float | np.ndarray = 0,
+    facing: np.ndarray | None = None,
+) -> np.ndarray:
+    """Crop a k×k window around every agent from a per-cell raster.
+
+    Args:
+        raster: (B, H, W) or (B, H, W, C) per-cell values.
+        rows, cols: (B, N) integer cell coordinates of the agents.
+        k: odd window side.
+        torus: wrap around the edges; otherwise cells outside read ``pad_value``.
+        pad_value: scalar, or (C,) per channel, for cells outside a walled world.
+        facing: optional (B, N) heading index into :data:`HEADINGS`; the window is rotated so the
+            agent's heading is row 0 ("ahead"). ``None`` gives world-aligned windows (up = row 0).
+
+    Returns:
+        (B, N, k, k) or (B, N, k, k, C) array, same dtype as ``raster``.
+    """
+    check_view_size(k, "k")
+    batch, height, width = raster.shape[:3]
+    channels = raster.shape[3:]
+    rad = k // 2
+    pad = [(0, 0), (rad, rad), (rad, rad)] + [(0, 0)] * len(channels)
+    if torus:
+        padded = np.pad(raster, pad, mode="wrap") if rad <= min(height, width) else _tile_pad(raster, rad)
+    else:
+        padded = np.empty((batch, height + 2 * rad, width + 2 * rad, *channels), dtype=raster.dtype)
+        padded[...] = pad_value
+        padded[:, rad : rad + height, rad : rad + width] = raster
+    padded_h, padded_w = padded.shape[1:3]
+    # One opaque item per cell, so every channel moves in one gather.
+    items = np.ascontiguousarray(padded).reshape(batch * padded_h * padded_w, -1)
+    items = items.view(np.dtype((np.void, items.shape[1] * items.itemsize))).ravel()
+    centre = (np.arange(batch)[:, None] * padded_h + rows + rad) * padded_w + cols + rad
+    offsets = _window_offsets(k, padded_w, rotate=facing is not None)
+    index = centre[..., None] + (offsets[0] if facing is None else offsets[facing])
+    out = items.take(index)
+    return out.view(raster.dtype).reshape(*rows.shape, k, k, *channels)
+
+
+def _tile_pad(raster: np.ndarray, rad: int) -> np.ndarray:
+    """Wrap-pad by more than the raster's own size (windows larger than a tiny world)."""
+    reps_h = -(-(2 * rad) // raster.shape[1]) + 1
+    reps_w = -(-(2 * rad) // raster.shape[2]) + 1
+    tiled = np.tile(raster, (1, 2 * reps_h + 1, 2 * reps_w + 1) + (1,) * (raster.ndim - 3))
+    top = reps_h * raster.shape[1] - rad
+    left = reps_w * raster.shape[2] - rad
+    return tiled[:, top : top + raster.shape[1] + 2 * rad, left : left + raster.shape[2] + 2 * rad]
+
+
+def rasterise(
+    offsets: np.ndarray,
+    owner: np.ndarray,
+    n_owners: int,
+    k: int,
+    cell_size: float,
+    values: np.ndarray | None = None,
+    heading: np.ndarray | None = None,
+) -> np.ndarray:
+    """Sum per-neighbour values into each owner's egocentric k×k grid of cells.
+
+    Args:
+        offsets: (P, 2) float neighbour positions relative to their owner (x, y), minimum-image on a torus.
+        owner: (P,) int index of the observing agent of each pair, in [0, n_owners).
+        n_owners: number of observing agents (B*N for a batch).
+        k: odd window side; the centre cell spans ``[-cell_size/2, cell_size/2]`` around the owner.
+        cell_size: side of one cell in world units.
+        values: optional (P, C) per-pair values to sum; ``None`` counts neighbours (C = 1).
+        heading: optional (n_owners,) heading angles; windows are rotated so the heading is row 0.
+            ``None`` gives world-aligned windows (+y is row 0, +x to the right).
+
+    Returns:
+        (n_owners, k, k, C) float64 sums; pairs falling outside the window are dropped.
+    """
+    check_view_size(k, "k")
+    rad = k // 2
+    if heading is None:
+        ahead, right = offsets[:, 1], offsets[:, 0]
+    else:
+        cos_h, sin_h = np.cos(heading[owner]), np.sin(heading[owner])
+        ahead = offsets[:, 0] * cos_h + offsets[:, 1] * sin_h
+        right = offsets[:, 0] * sin_h - offsets[:, 1] * cos_h
+    row = rad - np.floor(ahead / cell_size + 0.5).astype(np.int64)
+    col = rad + np.floor(right / cell_size + 0.5).astype(np.int64)
+    inside = (row >= 0) & (row < k) & (col >= 0) & (col < k)
+    cell = (owner[inside] * k + row[inside]) * k + col[inside]
+    size = n_owners * k * k
+    if values is None:
+        sums = np.bincount(cell, minlength=size)[:, None].astype(np.float64)
+    else:
+        values = values[inside]
+        sums = np.stack([np.bincount(cell, values[:, c], minlength=size) for c in range(values.shape[1])], -1)
+    return sums.reshape(n_owners, k, k, -1)

@@ -1,0 +1,1 @@
+"""The four model families, one folder each: config, dynamics, metrics, render."""

@@ -1,0 +1,1 @@
+"""Schelling segregation: the model folder behind ``swarmgym.segregation_v0``."""

@@ -1,0 +1,222 @@
+"""Schelling segregation: batch-first numpy dynamics (no PettingZoo, no pygame)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from gymnasium import spaces
+
+from swarmgym.core.lattice import moore_counts
+from swarmgym.core.model import State, SwarmModel, Transition
+from swarmgym.core.rng import BatchRandom
+from swarmgym.core.window import HEADINGS, lattice_windows
+from swarmgym.envs.segregation import metrics
+from swarmgym.envs.segregation.config import SegregationConfig
+
+STAY, UP, RIGHT, DOWN, LEFT, RELOCATE = range(6)
+WALL_CODE = 255
+
+
+@dataclass
+class SegregationState(State):
+    """Arrays of B copies: ``grid`` (B, L, L) uint8 codes (0 empty, g + 1 group g) and ``cell`` (B, N) int64.
+
+    ``cell`` is each agent's flat cell index r * L + c; ``grid`` is its inverse, kept for O(1) look-ups.
+    ``moved`` (B, N) bool marks the agents that moved in the last step.
+    """
+
+    grid: np.ndarray
+    cell: np.ndarray
+    moved: np.ndarray
+
+
+class SegregationModel(SwarmModel):
+    """Schelling segregation: agents of G groups on an L×L lattice move until content with their neighbours.
+
+    ## Description
+    Schelling's model (1971) as a multi-agent env. Each agent is satisfied when the fraction of its own
+    group among its occupied Moore neighbours is at least ``tolerance`` (tau); an agent with no
+    neighbours counts as satisfied. The rule-based ``schelling`` agent (relocate to a random vacancy
+    when unsatisfied) reproduces Schelling's result: from a random ≈ 0.50 start, tau = 0.3 gives ≈ 0.75
+    similar neighbours and tau = 0.5 ≈ 0.87 on a 50×50 torus with 10 % vacancies.
+
+    ## Actions: ``Discrete(6)`` (``Discrete(5)`` with ``relocate=False``)
+    0 stay, 1 up, 2 right, 3 down, 4 left (one cell, only into a cell that was empty at the start of the
+    step; into a wall or an occupied cell the agent stays), 5 relocate to a uniformly random vacant cell.
+    All agents move at once; when several claim one cell a random priority drawn from the env's seeded
+    generator picks the winner (never agent order), the others stay. Cells vacated this step are
+    free only from the next step.
+
+    ## Observation: ``Box(0, 1, (k, k, C), uint8)``, egocentric, world-aligned (row 0 is up)
+    Channels, in order: own group; other groups (one channel, or G - 1 channels ordered g+1, g+2, ...
+    modulo G with ``other_channels="per_group"``); empty cell; wall (only when ``torus=False``).
+    The agent itself is the centre cell of the own-group channel.
+
+    ## Reward (all agents at once, after the move)
+    ``satisfied_reward * satisfied + same_weight * same - other_weight * other
+    + interdependence_reward * [other >= 1] - move_cost * [tried a move] - relocate_cost * [tried relocate]``,
+    where same / other count Moore neighbours. The last three weights give Sert et al. (2020)'s incentives
+    (segregation and interdependence); they are off by default.
+
+    ## Start state and episode end
+    Agents placed uniformly at random on distinct cells; groups by agent index (agent_0.. in group 0).
+    No termination; truncation after ``max_cycles`` steps (default 200).
+
+    ## Metrics (``infos[agent]``, per step)
+    ``segregation`` (mean similar-neighbour fraction), ``unsatisfied`` (fraction), ``dissimilarity``
+    (Duncan, over ``block_size`` blocks), ``interface_density`` (unlike / all adjacent occupied pairs),
+    ``mean_cluster_size`` (agent-weighted, Moore-connected same-group clusters), ``moved`` (fraction that
+    moved this step).
+
+    ## Arguments
+    See :class:`swarmgym.envs.segregation.config.SegregationConfig` (size, torus, vacancy,
+    group_fractions, tolerance, view_size, other_channels, relocate, reward weights, block_size).
+
+    ## Version History
+    * v0: initial release.
+
+    ## References
+    T. Schelling, Dynamic models of segregation, J. Math. Sociol. 1 (1971). E. Sert, Y. Bar-Yam, A. Morales,
+    Segregation dynamics with reinforcement learning and agent based modeling, Sci. Rep. 10 (2020).
+    """
+
+    name = "segregation_v0"
+    config_cls = SegregationConfig
+    render_fps = 10
+
+    def __init__(self, config: SegregationConfig):
+        super().__init__(config)
+        self.groups = np.repeat(np.arange(len(config.group_fractions)), config.group_sizes)
+        self.codes = (self.groups + 1).astype(np.uint8)
+        n_groups = len(config.group_fractions)
+        others = ("other",) if config.other_channels == "single" else tuple(f"other_{g}" for g in range(1, n_groups))
+        self.channels = ("own", *others, "empty") + (() if config.torus else ("wall",))
+        k = config.view_size
+        self.observation_space = spaces.Box(0, 1, (k, k, len(self.channels)), np.uint8)
+        self.action_space = spaces.Discrete(6 if config.relocate else 5)
+        self.state_space = spaces.Box(0, n_groups, (config.size, config.size), np.uint8)
+
+    @property
+    def n_agents(self) -> int:
+        """N agents per copy."""
+        return self.config.n_agents
+
+    def reset(self, rng: BatchRandom) -> SegregationState:
+        """Place the agents on distinct uniformly random cells of every copy."""
+        size = self.config.size
+        cell = np.argsort(rng.permutation_keys(size * size), axis=1)[:, : self.n_agents]
+        grid = np.zeros((rng.batch, size * size), dtype=np.uint8)
+        np.put_along_axis(grid, cell, self.codes[None], axis=1)
+        return SegregationState(
+            t=np.zeros(rng.batch, dtype=np.int64),
+            grid=grid.reshape(rng.batch, size, size),
+            cell=cell,
+            moved=np.zeros(cell.shape, dtype=bool),
+        )
+
+    def step(self, state: SegregationState, actions: np.ndarray, rng: BatchRandom) -> Transition:
+        """Move all agents at once, resolving claims on the same cell by seeded random priority."""
+        cfg = self.config
+        size = cfg.size
+        batch = state.batch
+        draws = rng.random((self.n_agents, 2))
+        grid = state.grid.reshape(batch, -1)
+        row, col = np.divmod(state.cell, size)
+
+        walking = (actions >= UP) & (actions <= LEFT)
+        step = HEADINGS[np.clip(actions - UP, 0, 3)]
+        new_row, new_col = row + step[..., 0], col + step[..., 1]
+        if cfg.torus:
+            new_row %= size
+            new_col %= size
+        inside = (new_row >= 0) & (new_row < size) & (new_col >= 0) & (new_col < size)
+        target = np.where(inside, new_row * size + new_col, 0)
+
+        relocating = actions == RELOCATE
+        if relocating.any():
+            vacancies = np.flatnonzero(grid == 0).reshape(batch, -1) % (size * size)
+            choice = (draws[..., 0] * vacancies.shape[1]).astype(np.int64)
+            target = np.where(relocating, np.take_along_axis(vacancies, choice, axis=1), target)
+
+        claims = (walking & inside) | relocating
+        claims &= np.take_along_axis(grid, target, axis=1) == 0
+        winners = _resolve_claims(claims, target, draws[..., 1], size * size)
+        copy_base = np.arange(batch)[:, None] * (size * size)
+        flat_grid = state.grid.reshape(-1)
+        flat_grid[(copy_base + state.cell)[winners]] = 0
+        flat_grid[(copy_base + target)[winners]] = np.broadcast_to(self.codes, winners.shape)[winners]
+        state.cell = np.where(winners, target, state.cell)
+        state.moved = winners
+
+        same, other = self._neighbour_counts(state)
+        satisfied = (same + other == 0) | (same >= cfg.tolerance * (same + other) - 1e-12)
+        rewards = (
+            cfg.satisfied_reward * satisfied
+            + cfg.same_weight * same
+            - cfg.other_weight * other
+            + cfg.interdependence_reward * (other > 0)
+            - cfg.move_cost * walking
+            - cfg.relocate_cost * relocating
+        )
+        return Transition(rewards.astype(np.float32), np.zeros(actions.shape, dtype=bool))
+
+    def _neighbour_counts(self, state: SegregationState) -> tuple[np.ndarray, np.ndarray]:
+        """(B, N) same-group and other-group Moore-neighbour counts of every agent."""
+        same, occupied = moore_counts(state.grid, self.config.torus)
+        same = np.take_along_axis(same.reshape(state.batch, -1), state.cell, axis=1).astype(np.int64)
+        occupied = np.take_along_axis(occupied.reshape(state.batch, -1), state.cell, axis=1).astype(np.int64)
+        return same, occupied - same
+
+    def observe(self, state: SegregationState) -> np.ndarray:
+        """(B, N, k, k, C) uint8 one-hot channels relative to each agent's own group."""
+        cfg = self.config
+        row, col = np.divmod(state.cell, cfg.size)
+        codes = lattice_windows(state.grid, row, col, cfg.view_size, cfg.torus, pad_value=WALL_CODE)
+        own = self.codes[None, :, None, None]
+        n_groups = len(cfg.group_fractions)
+        channels = [codes == own]
+        if cfg.other_channels == "single":
+            channels.append((codes != own) & (codes != 0) & (codes != WALL_CODE))
+        else:
+            for shift in range(1, n_groups):
+                channels.append(codes == ((own - 1 + shift) % n_groups + 1))
+        channels.append(codes == 0)
+        if not cfg.torus:
+            channels.append(codes == WALL_CODE)
+        return np.stack(channels, axis=-1).view(np.uint8)
+
+    def metrics(self, state: SegregationState) -> dict[str, np.ndarray]:
+        """Segregation index, unsatisfied fraction, dissimilarity, interface density, cluster size, moved."""
+        cfg = self.config
+        values = metrics.grid_metrics(state.grid, cfg.torus, cfg.tolerance, len(cfg.group_fractions), cfg.block_size)
+        values["moved"] = state.moved.mean(axis=1)
+        return values
+
+    def global_state(self, state: SegregationState) -> np.ndarray:
+        """(B, L, L) uint8 code grid: 0 empty, g + 1 for group g."""
+        return state.grid.copy()
+
+    def agent_info(self, state: SegregationState) -> dict[str, np.ndarray]:
+        """Per-agent ``same`` and ``other`` Moore-neighbour counts (B, N) int64."""
+        same, other = self._neighbour_counts(state)
+        return {"same_neighbours": same, "other_neighbours": other}
+
+    def render(self, canvas, state: SegregationState, copy: int, metrics_now: dict[str, float]) -> None:
+        """Draw the lattice in group colours, unsatisfied agents darker, with the live segregation index."""
+        from swarmgym.envs.segregation.render import draw
+
+        draw(canvas, state.grid[copy], self.config.tolerance, self.config.torus, int(state.t[copy]), metrics_now)
+
+
+def _resolve_claims(claims: np.ndarray, target: np.ndarray, priority: np.ndarray, n_cells: int) -> np.ndarray:
+    """(B, N) bool: among agents claiming the same cell of the same copy, the highest priority wins."""
+    batch, n_agents = claims.shape
+    key = np.where(claims, np.arange(batch)[:, None] * n_cells + target, -1).ravel()
+    order = np.lexsort((-priority.ravel(), key))
+    sorted_key = key[order]
+    first = np.ones(sorted_key.shape, dtype=bool)
+    first[1:] = sorted_key[1:] != sorted_key[:-1]
+    winners = np.zeros(batch * n_agents, dtype=bool)
+    winners[order] = first & (sorted_key >= 0)
+    return winners.reshape(batch, n_agents)
