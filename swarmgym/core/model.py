@@ -97,7 +97,9 @@ class SwarmModel(ABC):
     def agent_info(self, state: State) -> dict[str, np.ndarray]:
         """Privileged per-agent arrays (B, N, ...) for reference agents, e.g. exact neighbour aggregates.
 
-        Not part of the learning observation. The default has none.
+        Not part of the learning observation. Every env provides ``neighbour_mean_action`` (B, N, A)
+        float32: the mean one-hot previous action of the other agents in the agent's view, the input of
+        mean-field agents (Yang et al. 2018).
         """
         return {}
 

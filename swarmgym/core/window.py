@@ -140,3 +140,47 @@ def rasterise(
         values = values[inside]
         sums = np.stack([np.bincount(cell, values[:, c], minlength=size) for c in range(values.shape[1])], -1)
     return sums.reshape(n_owners, k, k, -1)
+
+
+def box_sums(raster: np.ndarray, k: int, torus: bool) -> np.ndarray:
+    """Sum of a (B, H, W, C) raster over the k×k window centred on every cell, via an integral image.
+
+    O(H W C) whatever k: the cheap way to aggregate per-cell values (e.g. one-hot actions) over every
+    agent's view. Cells beyond walls contribute 0. Returns (B, H, W, C) float64.
+    """
+    check_view_size(k, "k")
+    rad = k // 2
+    batch, height, width = raster.shape[:3]
+    pad = [(0, 0), (rad, rad), (rad, rad), (0, 0)]
+    if torus:
+        padded = np.pad(raster, pad, mode="wrap") if rad <= min(height, width) else _tile_pad(raster, rad)
+    else:
+        padded = np.pad(raster, pad)
+    integral = np.zeros((batch, padded.shape[1] + 1, padded.shape[2] + 1, raster.shape[3]))
+    np.cumsum(np.cumsum(padded, axis=1, dtype=np.float64), axis=2, out=integral[:, 1:, 1:])
+    return (
+        integral[:, k : k + height, k : k + width]
+        - integral[:, :height, k : k + width]
+        - integral[:, k : k + height, :width]
+        + integral[:, :height, :width]
+    )
+
+
+def lattice_neighbour_mean(
+    values: np.ndarray, rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int], k: int, torus: bool
+) -> np.ndarray:
+    """Mean of per-agent ``values`` (B, N, C) over the *other* agents in each agent's k×k view.
+
+    Agents must occupy distinct cells. An agent with nobody in view gets zeros. Used for the mean
+    action of mean-field agents (Yang et al. 2018), computed from the same window as the observation.
+    """
+    batch, n_agents, n_channels = values.shape
+    height, width = shape
+    raster = np.zeros((batch, height, width, n_channels + 1))
+    copy = np.arange(batch)[:, None]
+    raster[copy, rows, cols, :n_channels] = values
+    raster[copy, rows, cols, n_channels] = 1.0
+    sums = box_sums(raster, k, torus)[copy, rows, cols]
+    others = sums[..., :n_channels] - values
+    count = sums[..., n_channels:] - 1.0
+    return np.divide(others, count, out=np.zeros_like(others), where=count > 0).astype(np.float32)

@@ -10,7 +10,7 @@ from gymnasium import spaces
 from swarmgym.core.lattice import moore_counts
 from swarmgym.core.model import State, SwarmModel, Transition
 from swarmgym.core.rng import BatchRandom
-from swarmgym.core.window import HEADINGS, lattice_windows
+from swarmgym.core.window import HEADINGS, lattice_neighbour_mean, lattice_windows
 from swarmgym.envs.segregation import metrics
 from swarmgym.envs.segregation.config import SegregationConfig
 
@@ -23,12 +23,14 @@ class SegregationState(State):
     """Arrays of B copies: ``grid`` (B, L, L) uint8 codes (0 empty, g + 1 group g) and ``cell`` (B, N) int64.
 
     ``cell`` is each agent's flat cell index r * L + c; ``grid`` is its inverse, kept for O(1) look-ups.
-    ``moved`` (B, N) bool marks the agents that moved in the last step.
+    ``moved`` (B, N) bool marks the agents that moved in the last step; ``last_action`` (B, N) int64
+    holds that step's actions (0 before the first step), for mean-field agents.
     """
 
     grid: np.ndarray
     cell: np.ndarray
     moved: np.ndarray
+    last_action: np.ndarray
 
 
 class SegregationModel(SwarmModel):
@@ -113,6 +115,7 @@ class SegregationModel(SwarmModel):
             grid=grid.reshape(rng.batch, size, size),
             cell=cell,
             moved=np.zeros(cell.shape, dtype=bool),
+            last_action=np.zeros(cell.shape, dtype=np.int64),
         )
 
     def step(self, state: SegregationState, actions: np.ndarray, rng: BatchRandom) -> Transition:
@@ -148,6 +151,7 @@ class SegregationModel(SwarmModel):
         flat_grid[(copy_base + target)[winners]] = np.broadcast_to(self.codes, winners.shape)[winners]
         state.cell = np.where(winners, target, state.cell)
         state.moved = winners
+        state.last_action = actions
 
         same, other = self._neighbour_counts(state)
         satisfied = (same + other == 0) | (same >= cfg.tolerance * (same + other) - 1e-12)
@@ -198,9 +202,17 @@ class SegregationModel(SwarmModel):
         return state.grid.copy()
 
     def agent_info(self, state: SegregationState) -> dict[str, np.ndarray]:
-        """Per-agent ``same`` and ``other`` Moore-neighbour counts (B, N) int64."""
+        """Moore-neighbour counts ``same_neighbours`` / ``other_neighbours`` (B, N) and the mean-field input.
+
+        ``neighbour_mean_action`` (B, N, A) float32: mean one-hot last action of the other agents in the
+        k×k view (zeros when the view holds nobody else).
+        """
+        cfg = self.config
         same, other = self._neighbour_counts(state)
-        return {"same_neighbours": same, "other_neighbours": other}
+        one_hot = np.eye(self.action_space.n, dtype=np.float64)[state.last_action]
+        row, col = np.divmod(state.cell, cfg.size)
+        mean_action = lattice_neighbour_mean(one_hot, row, col, (cfg.size, cfg.size), cfg.view_size, cfg.torus)
+        return {"same_neighbours": same, "other_neighbours": other, "neighbour_mean_action": mean_action}
 
     def render(self, canvas, state: SegregationState, copy: int, metrics_now: dict[str, float]) -> None:
         """Draw the lattice in group colours, unsatisfied agents darker, with the live segregation index."""
