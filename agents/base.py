@@ -45,7 +45,9 @@ class RandomPolicy(Policy):
         if isinstance(space, spaces.Discrete):
             return self.rng.integers(space.start, space.start + space.n, size=batch_shape)
         if isinstance(space, spaces.Box):
-            return self.rng.uniform(space.low, space.high, size=(*batch_shape, *space.shape)).astype(space.dtype)
+            return self.rng.uniform(space.low, space.high, size=(*batch_shape, *space.shape)).astype(
+                space.dtype
+            )
         raise TypeError(f"RandomPolicy does not support {space!r}")
 
 

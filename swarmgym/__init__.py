@@ -31,18 +31,26 @@ def make_model(env_id: str, **config: Any):
     return model_cls(model_cls.config_cls(**config))
 
 
-def make(env_id: str, render_mode: str | None = None, max_cycles: int | None = None, **config: Any) -> SwarmParallelEnv:
+def make(
+    env_id: str, render_mode: str | None = None, max_cycles: int | None = None, **config: Any
+) -> SwarmParallelEnv:
     """A PettingZoo ``ParallelEnv`` of ``env_id`` with config overrides as keywords."""
     env_spec = spec(env_id)
     return SwarmParallelEnv(
-        make_model(env_id, **config), max_cycles=max_cycles or env_spec.max_cycles, render_mode=render_mode
+        make_model(env_id, **config),
+        max_cycles=env_spec.max_cycles if max_cycles is None else max_cycles,
+        render_mode=render_mode,
     )
 
 
 def make_vec(env_id: str, num_envs: int = 1, max_cycles: int | None = None, **config: Any) -> SwarmVecEnv:
     """A batched array env of ``num_envs`` copies of ``env_id`` (arrays (B, N, ...) in and out)."""
     env_spec = spec(env_id)
-    return SwarmVecEnv(make_model(env_id, **config), num_envs=num_envs, max_cycles=max_cycles or env_spec.max_cycles)
+    return SwarmVecEnv(
+        make_model(env_id, **config),
+        num_envs=num_envs,
+        max_cycles=env_spec.max_cycles if max_cycles is None else max_cycles,
+    )
 
 
 def _register_with_pettingzoo() -> None:

@@ -6,7 +6,7 @@ tests) reads this table, so a new row is covered everywhere at once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from swarmgym.core.model import SwarmModel
 from swarmgym.envs.segregation.dynamics import SegregationModel
@@ -20,12 +20,20 @@ class EnvSpec:
     model: type[SwarmModel]
     max_cycles: int
     summary: str
+    presets: dict[str, dict] = field(default_factory=dict)
+    """Named config overrides; ``small`` is a quick variant (tests, smoke runs) of the same model."""
 
 
 ENVS: dict[str, EnvSpec] = {
     spec.id: spec
     for spec in (
-        EnvSpec("segregation_v0", SegregationModel, 200, "Schelling segregation on a lattice"),
+        EnvSpec(
+            "segregation_v0",
+            SegregationModel,
+            200,
+            "Schelling segregation on a lattice",
+            presets={"small": {"size": 8, "vacancy": 0.25}},
+        ),
     )
 }
 

@@ -25,7 +25,9 @@ class SchellingPolicy(Policy):
         seed: seed of the generator for the walking directions.
     """
 
-    def __init__(self, tolerance: float, channels: Sequence[str], walk: bool = False, seed: int | None = None):
+    def __init__(
+        self, tolerance: float, channels: Sequence[str], walk: bool = False, seed: int | None = None
+    ):
         self.tolerance = tolerance
         self.own = channels.index("own")
         self.others = [i for i, name in enumerate(channels) if name.startswith("other")]
@@ -39,7 +41,9 @@ class SchellingPolicy(Policy):
     def act(self, observations: np.ndarray, info: dict[str, Any]) -> np.ndarray:
         """(B, N) actions: stay, or relocate (or a random step) when unsatisfied."""
         centre = observations.shape[2] // 2
-        moore = observations[:, :, centre - 1 : centre + 2, centre - 1 : centre + 2].sum(axis=(2, 3), dtype=np.int64)
+        moore = observations[:, :, centre - 1 : centre + 2, centre - 1 : centre + 2].sum(
+            axis=(2, 3), dtype=np.int64
+        )
         same = moore[..., self.own] - 1  # the agent is the centre of its own-group channel
         occupied = same + moore[..., self.others].sum(axis=-1)
         unhappy = (occupied > 0) & (same < self.tolerance * occupied - 1e-12)

@@ -19,7 +19,12 @@ def check_int(name: str, value: Any, low: int, high: int | None = None) -> None:
 
 
 def check_float(
-    name: str, value: Any, low: float = -math.inf, high: float = math.inf, *, open_low: bool = False,
+    name: str,
+    value: Any,
+    low: float = -math.inf,
+    high: float = math.inf,
+    *,
+    open_low: bool = False,
     open_high: bool = False,
 ) -> None:
     """``value`` must be a finite real number in the interval [low, high] (ends open when asked)."""

@@ -12,7 +12,9 @@ MOORE = tuple((dr, dc) for dr in (-1, 0, 1) for dc in (-1, 0, 1) if (dr, dc) != 
 MOORE_HALF = ((0, 1), (1, -1), (1, 0), (1, 1))
 
 
-def shifted(grid: np.ndarray, offsets: tuple[tuple[int, int], ...], torus: bool, fill: int = 0) -> Iterator[np.ndarray]:
+def shifted(
+    grid: np.ndarray, offsets: tuple[tuple[int, int], ...], torus: bool, fill: int = 0
+) -> Iterator[np.ndarray]:
     """Yield, per offset, the (B, H, W) view whose cell (r, c) holds ``grid[r + dr, c + dc]``.
 
     On a torus indices wrap; otherwise cells beyond the walls read ``fill``.

@@ -119,10 +119,10 @@ def validate_actions(actions: Any, space: spaces.Space, batch_shape: tuple[int, 
     """Return ``actions`` as an array of shape batch_shape + space.shape, or raise ``ValueError``.
 
     Never clips: an action out of the space, of the wrong shape, or NaN is refused with the first
-    offending (copy, agent) named.
+    offending (copy, agent) named. The result is a copy, so a model may keep it in its state.
     """
     if isinstance(space, spaces.Discrete):
-        array = np.asarray(actions)
+        array = np.array(actions)
         if array.shape != batch_shape:
             raise ValueError(f"actions must have shape {batch_shape} for a Discrete space, got {array.shape}")
         if not np.issubdtype(array.dtype, np.integer):
@@ -138,7 +138,7 @@ def validate_actions(actions: Any, space: spaces.Space, batch_shape: tuple[int, 
             )
         return array
     if isinstance(space, spaces.Box):
-        array = np.asarray(actions, dtype=space.dtype)
+        array = np.array(actions, dtype=space.dtype)
         expected = batch_shape + space.shape
         if array.shape != expected:
             if array.shape == batch_shape and space.shape == (1,):

@@ -79,7 +79,9 @@ class SwarmParallelEnv(ParallelEnv):
         if actions.keys() != self._agent_set:
             unknown = sorted(set(actions) - self._agent_set)
             missing = sorted(self._agent_set - set(actions))
-            raise ValueError(f"actions must name every agent once: unknown {unknown[:5]}, missing {missing[:5]}")
+            raise ValueError(
+                f"actions must name every agent once: unknown {unknown[:5]}, missing {missing[:5]}"
+            )
         try:
             stacked = np.array([actions[agent] for agent in self.possible_agents])
         except ValueError as error:

@@ -17,7 +17,15 @@ from swarmgym.core.io import atomic_path
 
 #: Colour-blind-safe categorical palette (Okabe-Ito) for groups; RGB uint8.
 GROUP_COLORS = np.array(
-    [[230, 159, 0], [86, 180, 233], [0, 158, 115], [240, 228, 66], [0, 114, 178], [213, 94, 0], [204, 121, 167]],
+    [
+        [230, 159, 0],
+        [86, 180, 233],
+        [0, 158, 115],
+        [240, 228, 66],
+        [0, 114, 178],
+        [213, 94, 0],
+        [204, 121, 167],
+    ],
     dtype=np.uint8,
 )
 BACKGROUND = (250, 250, 250)
@@ -56,7 +64,9 @@ def hsv_to_rgb(hue: np.ndarray, saturation: float, value: float) -> np.ndarray:
     frac = h6 - np.floor(h6)
     p, q, t = value * (1 - saturation), value * (1 - saturation * frac), value * (1 - saturation * (1 - frac))
     v = np.full_like(frac, value)
-    table = np.stack([np.stack(c, -1) for c in ((v, t, p), (q, v, p), (p, v, t), (p, q, v), (t, p, v), (v, p, q))])
+    table = np.stack(
+        [np.stack(c, -1) for c in ((v, t, p), (q, v, p), (p, v, t), (p, q, v), (t, p, v), (v, p, q))]
+    )
     rgb = table[sector, np.arange(sector.size)]
     return (rgb * 255).astype(np.uint8)
 
@@ -97,7 +107,9 @@ class Canvas:
         scale = self.size / world
         return np.stack([xy[:, 0] * scale, PANEL + self.size - xy[:, 1] * scale], axis=1)
 
-    def triangles(self, xy: np.ndarray, angles: np.ndarray, colors: np.ndarray, world: float, length: float = 9) -> None:
+    def triangles(
+        self, xy: np.ndarray, angles: np.ndarray, colors: np.ndarray, world: float, length: float = 9
+    ) -> None:
         """Oriented triangles (agents with a heading) at (M, 2) world positions."""
         pygame = _pygame()
         centre = self.to_pixels(xy, world)
@@ -115,7 +127,9 @@ class Canvas:
         for centre, color in zip(self.to_pixels(xy, world).tolist(), colors.tolist()):
             pygame.draw.circle(self.surface, color, centre, radius)
 
-    def lines(self, starts: np.ndarray, ends: np.ndarray, color: tuple[int, int, int], world: float, width: int = 2) -> None:
+    def lines(
+        self, starts: np.ndarray, ends: np.ndarray, color: tuple[int, int, int], world: float, width: int = 2
+    ) -> None:
         """Line segments between (M, 2) world positions."""
         pygame = _pygame()
         for a, b in zip(self.to_pixels(starts, world).tolist(), self.to_pixels(ends, world).tolist()):
@@ -123,7 +137,6 @@ class Canvas:
 
     def caption(self, text: str) -> None:
         """Write one line of text (step, live metric) in the top panel."""
-        pygame = _pygame()
         self.surface.fill(BACKGROUND, (0, 0, self.size, PANEL))
         self.surface.blit(self.font.render(text, True, INK), (8, 6))
 

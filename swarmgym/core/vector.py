@@ -45,7 +45,9 @@ class SwarmVecEnv:
         self._returns[:] = 0.0
         return self.model.observe(self.state), self._info()
 
-    def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+    def step(
+        self, actions: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         """Step all copies with (B, N, ...) actions; finished copies are reset in place."""
         if self.state is None:
             raise RuntimeError("step() called before reset()")

@@ -92,7 +92,11 @@ class SegregationModel(SwarmModel):
         self.groups = np.repeat(np.arange(len(config.group_fractions)), config.group_sizes)
         self.codes = (self.groups + 1).astype(np.uint8)
         n_groups = len(config.group_fractions)
-        others = ("other",) if config.other_channels == "single" else tuple(f"other_{g}" for g in range(1, n_groups))
+        others = (
+            ("other",)
+            if config.other_channels == "single"
+            else tuple(f"other_{g}" for g in range(1, n_groups))
+        )
         self.channels = ("own", *others, "empty") + (() if config.torus else ("wall",))
         k = config.view_size
         self.observation_space = spaces.Box(0, 1, (k, k, len(self.channels)), np.uint8)
@@ -193,7 +197,9 @@ class SegregationModel(SwarmModel):
     def metrics(self, state: SegregationState) -> dict[str, np.ndarray]:
         """Segregation index, unsatisfied fraction, dissimilarity, interface density, cluster size, moved."""
         cfg = self.config
-        values = metrics.grid_metrics(state.grid, cfg.torus, cfg.tolerance, len(cfg.group_fractions), cfg.block_size)
+        values = metrics.grid_metrics(
+            state.grid, cfg.torus, cfg.tolerance, len(cfg.group_fractions), cfg.block_size
+        )
         values["moved"] = state.moved.mean(axis=1)
         return values
 
@@ -211,14 +217,23 @@ class SegregationModel(SwarmModel):
         same, other = self._neighbour_counts(state)
         one_hot = np.eye(self.action_space.n, dtype=np.float64)[state.last_action]
         row, col = np.divmod(state.cell, cfg.size)
-        mean_action = lattice_neighbour_mean(one_hot, row, col, (cfg.size, cfg.size), cfg.view_size, cfg.torus)
+        mean_action = lattice_neighbour_mean(
+            one_hot, row, col, (cfg.size, cfg.size), cfg.view_size, cfg.torus
+        )
         return {"same_neighbours": same, "other_neighbours": other, "neighbour_mean_action": mean_action}
 
     def render(self, canvas, state: SegregationState, copy: int, metrics_now: dict[str, float]) -> None:
         """Draw the lattice in group colours, unsatisfied agents darker, with the live segregation index."""
         from swarmgym.envs.segregation.render import draw
 
-        draw(canvas, state.grid[copy], self.config.tolerance, self.config.torus, int(state.t[copy]), metrics_now)
+        draw(
+            canvas,
+            state.grid[copy],
+            self.config.tolerance,
+            self.config.torus,
+            int(state.t[copy]),
+            metrics_now,
+        )
 
 
 def _resolve_claims(claims: np.ndarray, target: np.ndarray, priority: np.ndarray, n_cells: int) -> np.ndarray:

@@ -45,7 +45,9 @@ def dissimilarity(grid: np.ndarray, n_groups: int, block_size: int) -> np.ndarra
     at the far edges may be partial when L is not a multiple of ``block_size``.
     """
     batch, height, width = grid.shape
-    block = (np.arange(height)[:, None] // block_size) * (-(-width // block_size)) + np.arange(width)[None] // block_size
+    block = (np.arange(height)[:, None] // block_size) * (-(-width // block_size)) + np.arange(width)[
+        None
+    ] // block_size
     n_blocks = int(block.max()) + 1
     codes = grid.reshape(batch, -1).astype(np.int64)
     index = (np.arange(batch)[:, None] * n_blocks + block.ravel()[None]) * (n_groups + 1) + codes
@@ -67,7 +69,9 @@ def cluster_sizes(grid: np.ndarray, torus: bool) -> np.ndarray:
     """
     index = np.arange(grid.size).reshape(grid.shape)
     sources, targets = [], []
-    for neighbour, neighbour_index in zip(shifted(grid, MOORE_HALF, torus), shifted(index, MOORE_HALF, torus, -1)):
+    for neighbour, neighbour_index in zip(
+        shifted(grid, MOORE_HALF, torus), shifted(index, MOORE_HALF, torus, -1)
+    ):
         like = (grid != 0) & (neighbour == grid)
         sources.append(index[like])
         targets.append(neighbour_index[like])
@@ -80,7 +84,9 @@ def cluster_sizes(grid: np.ndarray, torus: bool) -> np.ndarray:
     return np.bincount(copy_of, weights=own_cluster_size.astype(np.float64), minlength=grid.shape[0])
 
 
-def grid_metrics(grid: np.ndarray, torus: bool, tolerance: float, n_groups: int, block_size: int) -> dict[str, np.ndarray]:
+def grid_metrics(
+    grid: np.ndarray, torus: bool, tolerance: float, n_groups: int, block_size: int
+) -> dict[str, np.ndarray]:
     """Every per-step segregation metric, name -> (B,) float64."""
     same, occupied = moore_counts(grid, torus)
     n_agents = np.maximum((grid != 0).sum(axis=(1, 2)), 1)

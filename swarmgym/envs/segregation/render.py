@@ -9,7 +9,9 @@ from swarmgym.core.rendering import EMPTY, GROUP_COLORS, Canvas
 from swarmgym.envs.segregation.metrics import unsatisfied
 
 
-def draw(canvas: Canvas, grid: np.ndarray, tolerance: float, torus: bool, step: int, metrics: dict[str, float]) -> None:
+def draw(
+    canvas: Canvas, grid: np.ndarray, tolerance: float, torus: bool, step: int, metrics: dict[str, float]
+) -> None:
     """Draw one (L, L) code grid; reads the state only."""
     same, occupied = moore_counts(grid[None], torus)
     unhappy = unsatisfied(same, occupied, grid[None], tolerance)[0]

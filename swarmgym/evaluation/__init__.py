@@ -1,0 +1,1 @@
+"""Evaluation over seeds with confidence intervals, and the leaderboard built from real runs."""
