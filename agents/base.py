@@ -25,6 +25,7 @@ class Policy(ABC):
 
     def reset(self, seed: int | None = None) -> None:
         """Reseed any randomness the policy uses (default: none)."""
+        return None
 
 
 class RandomPolicy(Policy):

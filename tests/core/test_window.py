@@ -1,0 +1,91 @@
+"""The window operator against a slow per-agent reference on random worlds."""
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from swarmgym.core.window import HEADINGS, box_sums, lattice_neighbour_mean, lattice_windows, rasterise
+
+
+def slow_window(raster, row, col, k, torus, pad, facing):
+    """Cell (i, j) looks rad - i cells ahead and j - rad to the right of the heading."""
+    height, width = raster.shape[:2]
+    rad = k // 2
+    forward = HEADINGS[facing]
+    right = np.array([forward[1], -forward[0]])
+    out = np.empty((k, k, *raster.shape[2:]), dtype=raster.dtype)
+    for i in range(k):
+        for j in range(k):
+            r, c = np.array([row, col]) + (rad - i) * forward + (j - rad) * right
+            if torus:
+                out[i, j] = raster[r % height, c % width]
+            elif 0 <= r < height and 0 <= c < width:
+                out[i, j] = raster[r, c]
+            else:
+                out[i, j] = pad
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    batch=st.integers(1, 3),
+    height=st.integers(1, 9),
+    width=st.integers(1, 9),
+    channels=st.sampled_from([None, 1, 3, 4]),
+    k=st.sampled_from([1, 3, 5, 7, 11]),
+    torus=st.booleans(),
+    rotate=st.booleans(),
+    seed=st.integers(0, 2**31),
+)
+def test_lattice_windows_match_reference(batch, height, width, channels, k, torus, rotate, seed):
+    rng = np.random.default_rng(seed)
+    shape = (batch, height, width) + (() if channels is None else (channels,))
+    raster = rng.integers(0, 250, size=shape).astype(np.uint8)
+    n = 5
+    rows = rng.integers(0, height, size=(batch, n))
+    cols = rng.integers(0, width, size=(batch, n))
+    facing = rng.integers(0, 4, size=(batch, n)) if rotate else None
+    out = lattice_windows(raster, rows, cols, k, torus, pad_value=255, facing=facing)
+    assert out.shape == (batch, n, k, k) + shape[3:]
+    for b in range(batch):
+        for i in range(n):
+            f = 0 if facing is None else facing[b, i]
+            expected = slow_window(raster[b], rows[b, i], cols[b, i], k, torus, 255, f)
+            np.testing.assert_array_equal(out[b, i], expected)
+
+
+def test_float_channels_and_rotation_direction():
+    raster = np.arange(25, dtype=np.float32).reshape(1, 5, 5, 1)
+    right = lattice_windows(raster, np.array([[2]]), np.array([[2]]), 3, torus=True, facing=np.array([[1]]))
+    # Facing right (east): row 0 looks east, its left end is north of that.
+    np.testing.assert_array_equal(right[0, 0, 0, :, 0], [8, 13, 18])
+
+
+@settings(max_examples=30, deadline=None)
+@given(k=st.sampled_from([1, 3, 5, 9]), torus=st.booleans(), seed=st.integers(0, 2**31))
+def test_box_sums_equal_window_sums(k, torus, seed):
+    rng = np.random.default_rng(seed)
+    raster = rng.random((2, 6, 7, 2))
+    rows, cols = np.meshgrid(np.arange(6), np.arange(7), indexing="ij")
+    rows, cols = np.broadcast_to(rows.ravel(), (2, 42)), np.broadcast_to(cols.ravel(), (2, 42))
+    expected = lattice_windows(raster, rows, cols, k, torus).sum(axis=(2, 3))
+    np.testing.assert_allclose(box_sums(raster, k, torus).reshape(2, 42, 2), expected)
+
+
+def test_neighbour_mean_excludes_self_and_empty_views():
+    values = np.array([[[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]]])
+    rows, cols = np.array([[0, 0, 5]]), np.array([[0, 1, 5]])
+    mean = lattice_neighbour_mean(values, rows, cols, (8, 8), 3, torus=False)
+    np.testing.assert_allclose(mean[0], [[0.0, 1.0], [1.0, 0.0], [0.0, 0.0]])
+
+
+def test_rasterise_counts_and_rotation():
+    offsets = np.array([[0.0, 1.0], [1.0, 0.0], [0.2, 0.1], [5.0, 5.0]])
+    owner = np.zeros(4, dtype=np.int64)
+    world = rasterise(offsets, owner, 1, 3, 1.0)[0, ..., 0]
+    np.testing.assert_array_equal(world, [[0, 1, 0], [0, 1, 1], [0, 0, 0]])
+    # Heading +x: the neighbour at +x is ahead (row 0, centre); the one at +y is to the left.
+    turned = rasterise(offsets, owner, 1, 3, 1.0, heading=np.array([0.0]))[0, ..., 0]
+    np.testing.assert_array_equal(turned, [[0, 1, 0], [1, 1, 0], [0, 0, 0]])
+    summed = rasterise(offsets, owner, 1, 3, 1.0, values=np.arange(8.0).reshape(4, 2))[0]
+    np.testing.assert_array_equal(summed[0, 1], [0.0, 1.0])
