@@ -52,3 +52,23 @@ def check_odd(name: str, value: Any, low: int = 1) -> None:
     check_int(name, value, low)
     if value % 2 == 0:
         raise ValueError(f"{name} must be an odd integer >= {low}, got {value!r}")
+
+
+def parse_overrides(items: Iterable[str]) -> dict[str, Any]:
+    """Turn ``["k=v", ...]`` command-line overrides into a dict, values read as Python literals.
+
+    ``size=20`` -> 20, ``torus=False`` -> False, ``group_fractions=(0.3,0.7)`` -> a tuple; anything
+    that is not a literal stays a string (``other_channels=single``).
+    """
+    import ast
+
+    overrides: dict[str, Any] = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"config overrides look like key=value, got {item!r}")
+        try:
+            overrides[key.strip()] = ast.literal_eval(text.strip())
+        except (ValueError, SyntaxError):
+            overrides[key.strip()] = text.strip()
+    return overrides

@@ -38,3 +38,23 @@ def moore_counts(grid: np.ndarray, torus: bool) -> tuple[np.ndarray, np.ndarray]
         occupied += filled
         same += filled & (neighbour == grid)
     return same, occupied
+
+
+def resolve_claims(claims: np.ndarray, target: np.ndarray, priority: np.ndarray, n_cells: int) -> np.ndarray:
+    """(B, N) bool: among agents claiming the same cell of the same copy, the highest priority wins.
+
+    Args:
+        claims: (B, N) bool, which agents claim a cell this step.
+        target: (B, N) int flat cell index claimed (ignored where ``claims`` is False).
+        priority: (B, N) float random priorities drawn from the env's seeded generator (never agent order).
+        n_cells: cells per copy, so claims of different copies never collide.
+    """
+    batch, n_agents = claims.shape
+    key = np.where(claims, np.arange(batch)[:, None] * n_cells + target, -1).ravel()
+    order = np.lexsort((-priority.ravel(), key))
+    sorted_key = key[order]
+    first = np.ones(sorted_key.shape, dtype=bool)
+    first[1:] = sorted_key[1:] != sorted_key[:-1]
+    winners = np.zeros(batch * n_agents, dtype=bool)
+    winners[order] = first & (sorted_key >= 0)
+    return winners.reshape(batch, n_agents)

@@ -161,14 +161,20 @@ class Canvas:
             self._window = None
 
 
+def check_video_path(path: str | os.PathLike) -> Path:
+    """``path`` as a Path if it ends in .gif or .mp4, else ``ValueError`` (checked before long runs)."""
+    path = Path(path)
+    if path.suffix.lower() not in (".gif", ".mp4"):
+        raise ValueError(f"video path must end in .gif or .mp4, got {path.name!r}")
+    return path
+
+
 def save_frames(frames: Sequence[np.ndarray], path: str | os.PathLike, fps: int) -> Path:
     """Write frames to a GIF or MP4 (by suffix) atomically: a temp file renamed into place."""
     import imageio.v2 as imageio
 
-    path = Path(path)
+    path = check_video_path(path)
     suffix = path.suffix.lower()
-    if suffix not in (".gif", ".mp4"):
-        raise ValueError(f"video path must end in .gif or .mp4, got {path.name!r}")
     with atomic_path(path) as temp:
         if suffix == ".gif":
             imageio.mimsave(temp, list(frames), duration=1000 / fps, loop=0)

@@ -3,8 +3,9 @@
 Arrays in, arrays out: observations (B, N, k, k, C), rewards (B, N), terminations and truncations
 (B, N). A copy whose episode ends is reset inside the same ``step`` call; the observation returned
 for it is the first of the new episode, and the last one of the old episode is kept in
-``info["final_observation"]`` (rows valid where ``info["done"]``), with ``info["final_metrics"]``
-and ``info["episode_return"]`` / ``info["episode_length"]`` likewise. Copy b is seeded ``seed + b``,
+``info["final_observation"]`` (rows valid where ``info["done"]``), with ``info["final_metrics"]``,
+``info["final_agent"]`` (agent arrays of the last state, e.g. the mean-field input) and
+``info["episode_return"]`` / ``info["episode_length"]`` likewise. Copy b is seeded ``seed + b``,
 so it reproduces a single env seeded ``seed + b`` exactly.
 """
 
@@ -63,6 +64,7 @@ class SwarmVecEnv:
             copies = np.flatnonzero(done)
             info["final_observation"] = observations.copy()
             info["final_metrics"] = {name: value.copy() for name, value in info["metrics"].items()}
+            info["final_agent"] = {name: value.copy() for name, value in info["agent"].items()}
             info["episode_return"] = self._returns.copy()
             info["episode_length"] = self.state.t.copy()
             self.state.put(copies, self.model.reset(self._rng.subset(copies)))

@@ -1,0 +1,139 @@
+"""The ``swarmgym`` command: list, demo, render (and train / evaluate / bench where installed)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+import swarmgym
+from swarmgym.core.config import parse_overrides
+from swarmgym.registry import ENVS, spec
+
+
+def _env_and_policy(env_id: str, agent: str, seed: int, config: dict, render_mode: str | None, steps: int):
+    from agents import load_policy
+
+    env = swarmgym.make(env_id, render_mode=render_mode, max_cycles=steps, **config)
+    return env, load_policy(agent, env_id, env.model, seed=seed)
+
+
+def record_episode(env_id: str, agent: str, steps: int, seed: int, config: dict, every: int = 1):
+    """Run one episode with ``agent`` and return (frames, metrics per step); a progress bar tracks it."""
+    from agents import rollout_parallel
+
+    env, policy = _env_and_policy(env_id, agent, seed, config, "rgb_array", steps)
+    frames = []
+    bar = tqdm(total=steps, desc=f"{env_id} [{agent}]", unit="step", leave=False)
+
+    def on_step(_metrics: dict[str, float]) -> None:
+        bar.update(1)
+        if bar.n % every == 0:
+            frames.append(env.render())
+
+    env.reset(seed=seed)
+    frames.append(env.render())
+    history = rollout_parallel(env, policy, seed=seed, on_step=on_step)
+    bar.close()
+    env.close()
+    return frames, history
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """Print every registered env with its default size, spaces and agents."""
+    from agents import policy_names
+
+    for env_id, env_spec in ENVS.items():
+        model = swarmgym.make_model(env_id)
+        print(f"{env_id:16s} {env_spec.summary}")
+        print(
+            f"{'':16s} N={model.n_agents}  obs={model.observation_space.shape} {model.observation_space.dtype}"
+            f"  action={model.action_space}  max_cycles={env_spec.max_cycles}"
+        )
+        print(f"{'':16s} channels={', '.join(model.channels)}")
+        print(f"{'':16s} agents: {', '.join(policy_names(env_id))}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Run every env with its reference agent, print its metrics, save one GIF per env."""
+    from agents.registry import REFERENCE
+    from swarmgym.core.rendering import save_frames
+
+    out = Path(args.out)
+    for env_id in args.envs or list(ENVS):
+        agent = REFERENCE.get(spec(env_id).id, "random")
+        started = time.perf_counter()
+        frames, history = record_episode(env_id, agent, args.steps, args.seed, {}, every=args.frame_every)
+        path = save_frames(frames, out / f"{env_id}.gif", fps=spec(env_id).model.render_fps)
+        elapsed = time.perf_counter() - started
+        print(
+            f"\n{env_id}: {args.steps} steps with the '{agent}' agent ({elapsed:.1f} s), episode saved to {path}"
+        )
+        for name in history[0]:
+            print(f"  {name:28s} start {history[0][name]:10.4f}   end {history[-1][name]:10.4f}")
+    return 0
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    """Save one episode of ``ENV_ID`` with ``--agent`` as a GIF or MP4 with a live metric overlay."""
+    from swarmgym.core.rendering import check_video_path, save_frames
+
+    check_video_path(args.out)
+    config = parse_overrides(args.config)
+    frames, history = record_episode(
+        args.env_id, args.agent, args.steps, args.seed, config, every=args.frame_every
+    )
+    path = save_frames(frames, args.out, fps=args.fps or spec(args.env_id).model.render_fps)
+    print(f"saved {len(frames)} frames to {path}")
+    print("final metrics: " + ", ".join(f"{k}={v:.4f}" for k, v in history[-1].items()))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = argparse.ArgumentParser(prog="swarmgym", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"swarmgym {swarmgym.__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    listing = sub.add_parser("list", help="list the registered environments")
+    listing.set_defaults(func=cmd_list)
+
+    demo = sub.add_parser("demo", help="run every env with its rule-based agent; print metrics; save GIFs")
+    demo.add_argument("--steps", type=int, default=150, help="steps per env (default 150)")
+    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--out", default="runs/demo", help="folder for the GIFs (default runs/demo)")
+    demo.add_argument("--envs", nargs="*", choices=sorted(ENVS), help="only these envs")
+    demo.add_argument("--frame-every", type=int, default=2, help="keep one frame in this many (default 2)")
+    demo.set_defaults(func=cmd_demo)
+
+    render = sub.add_parser("render", help="save an episode as GIF/MP4")
+    render.add_argument("env_id", choices=sorted(ENVS))
+    render.add_argument("--agent", default="random", help="random, a rule-based agent, or algo:PATH")
+    render.add_argument("--steps", type=int, default=200)
+    render.add_argument("--seed", type=int, default=0)
+    render.add_argument("--out", default="episode.gif", help="output path ending in .gif or .mp4")
+    render.add_argument("--fps", type=int, default=None)
+    render.add_argument("--frame-every", type=int, default=1)
+    render.add_argument("--config", nargs="*", default=[], metavar="KEY=VALUE", help="config overrides")
+    render.set_defaults(func=cmd_render)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``swarmgym`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (ValueError, TypeError, FileNotFoundError) as error:
+        print(f"swarmgym {args.command}: error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    np.set_printoptions(precision=4)
+    sys.exit(main())

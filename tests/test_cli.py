@@ -1,0 +1,54 @@
+"""The swarmgym command as a user runs it: list, demo, render, and clear errors."""
+
+import imageio.v2 as imageio
+import pytest
+
+from swarmgym.cli import main
+from swarmgym.registry import ENVS
+
+
+def test_list_prints_every_env(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    for env_id in ENVS:
+        assert env_id in out
+
+
+def test_demo_prints_metrics_and_saves_a_gif(tmp_path, capsys):
+    assert main(["demo", "--steps", "6", "--out", str(tmp_path), "--envs", "segregation_v0"]) == 0
+    out = capsys.readouterr().out
+    assert "segregation" in out and "start" in out and "end" in out
+    frames = imageio.mimread(tmp_path / "segregation_v0.gif")
+    assert len(frames) == 4  # the reset frame + one in two of 6 steps
+
+
+@pytest.mark.parametrize("suffix", [".gif", ".mp4"])
+def test_render_saves_video(tmp_path, suffix):
+    out = tmp_path / f"episode{suffix}"
+    code = main(
+        [
+            "render",
+            "segregation_v0",
+            "--agent",
+            "schelling",
+            "--steps",
+            "5",
+            "--out",
+            str(out),
+            "--config",
+            "size=12",
+            "tolerance=0.5",
+        ]
+    )
+    assert code == 0
+    assert out.stat().st_size > 0
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp files left
+
+
+def test_bad_inputs_give_clear_errors(tmp_path, capsys):
+    assert main(["render", "segregation_v0", "--config", "size=2", "--out", str(tmp_path / "x.gif")]) == 2
+    assert "size must be" in capsys.readouterr().err
+    assert main(["render", "segregation_v0", "--agent", "nobody", "--out", str(tmp_path / "x.gif")]) == 2
+    assert "unknown agent" in capsys.readouterr().err
+    assert main(["render", "segregation_v0", "--steps", "1", "--out", str(tmp_path / "x.avi")]) == 2
+    assert ".gif or .mp4" in capsys.readouterr().err
