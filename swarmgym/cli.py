@@ -51,7 +51,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         model = swarmgym.make_model(env_id)
         print(f"{env_id:16s} {env_spec.summary}")
         print(
-            f"{'':16s} N={model.n_agents}  obs={model.observation_space.shape} {model.observation_space.dtype}"
+            f"{'':16s} N={model.n_agents}  obs={model.observation_space.shape} "
+            f"{model.observation_space.dtype}"
             f"  action={model.action_space}  max_cycles={env_spec.max_cycles}"
         )
         print(f"{'':16s} channels={', '.join(model.channels)}")
@@ -72,7 +73,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         path = save_frames(frames, out / f"{env_id}.gif", fps=spec(env_id).model.render_fps)
         elapsed = time.perf_counter() - started
         print(
-            f"\n{env_id}: {args.steps} steps with the '{agent}' agent ({elapsed:.1f} s), episode saved to {path}"
+            f"\n{env_id}: {args.steps} steps with the '{agent}' agent ({elapsed:.1f} s), "
+            f"episode saved to {path}"
         )
         for name in history[0]:
             print(f"  {name:28s} start {history[0][name]:10.4f}   end {history[-1][name]:10.4f}")
