@@ -3,9 +3,8 @@
 Two entry points, one output convention: (B, N, k, k[, C]), channels last, centred on each agent.
 
 - :func:`lattice_windows` crops per-cell rasters (lattice envs). The raster is padded once (wrapped on
-  a torus, filled with ``pad_value`` outside walls), then every window is gathered with one flat
-  ``take``: no per-agent slicing, no clip arithmetic. Channels are moved as one opaque item of C bytes,
-  so a 4-channel uint8 raster costs the same gather as a 1-channel one.
+  a torus, filled with ``pad_value`` outside walls); all windows are then one strided view of it and
+  one advanced index copies them out: no per-agent slicing, no clip arithmetic.
 - :func:`rasterise` bins neighbour offsets of continuous agents into a k×k grid of cells (continuous
   envs), optionally rotated into each agent's heading frame, summing per-cell values with ``bincount``.
 
@@ -27,21 +26,6 @@ def check_view_size(k: int, field: str = "view_size") -> None:
         raise ValueError(f"{field} must be an odd integer >= 1, got {k!r}")
 
 
-def _window_offsets(k: int, padded_width: int, rotate: bool) -> np.ndarray:
-    """(H, k*k) flat offsets from a window's centre into the padded raster, one row per heading.
-
-    Cell (i, j) of a window looks ``rad - i`` cells ahead and ``j - rad`` cells to the right.
-    """
-    rad = k // 2
-    ahead = (rad - np.arange(k))[:, None].repeat(k, 1).ravel()
-    right = (np.arange(k) - rad)[None, :].repeat(k, 0).ravel()
-    headings = HEADINGS if rotate else HEADINGS[:1]
-    forward = headings[:, None, :]
-    right_vec = np.stack([headings[:, 1], -headings[:, 0]], axis=1)[:, None, :]
-    cells = ahead[None, :, None] * forward + right[None, :, None] * right_vec
-    return cells[..., 0] * padded_width + cells[..., 1]
-
-
 def lattice_windows(
     raster: np.ndarray,
     rows: np.ndarray,
@@ -50,41 +34,57 @@ def lattice_windows(
     torus: bool,
     pad_value: float | np.ndarray = 0,
     facing: np.ndarray | None = None,
+    page: np.ndarray | None = None,
 ) -> np.ndarray:
     """Crop a k×k window around every agent from a per-cell raster.
 
+    The raster is padded once; the windows are a strided view of it (no copy), and one advanced
+    index per heading copies every agent's block out: no per-agent Python, no k×k index arrays.
+
     Args:
-        raster: (B, H, W) or (B, H, W, C) per-cell values.
+        raster: (P, H, W) or (P, H, W, C) per-cell values; P pages, normally one per copy (P = B).
         rows, cols: (B, N) integer cell coordinates of the agents.
         k: odd window side.
         torus: wrap around the edges; otherwise cells outside read ``pad_value``.
         pad_value: scalar, or (C,) per channel, for cells outside a walled world.
         facing: optional (B, N) heading index into :data:`HEADINGS`; the window is rotated so the
             agent's heading is row 0 ("ahead"). ``None`` gives world-aligned windows (up = row 0).
+        page: optional (B, N) raster page each agent reads (e.g. a copy's raster as seen by the
+            agent's group); default: page b for the agents of copy b.
 
     Returns:
         (B, N, k, k) or (B, N, k, k, C) array, same dtype as ``raster``.
     """
     check_view_size(k, "k")
-    batch, height, width = raster.shape[:3]
+    pages, height, width = raster.shape[:3]
     channels = raster.shape[3:]
     rad = k // 2
-    pad = [(0, 0), (rad, rad), (rad, rad)] + [(0, 0)] * len(channels)
     if torus:
+        pad = [(0, 0), (rad, rad), (rad, rad)] + [(0, 0)] * len(channels)
         padded = np.pad(raster, pad, mode="wrap") if rad <= min(height, width) else _tile_pad(raster, rad)
     else:
-        padded = np.empty((batch, height + 2 * rad, width + 2 * rad, *channels), dtype=raster.dtype)
+        padded = np.empty((pages, height + 2 * rad, width + 2 * rad, *channels), dtype=raster.dtype)
         padded[...] = pad_value
         padded[:, rad : rad + height, rad : rad + width] = raster
-    padded_h, padded_w = padded.shape[1:3]
-    # One opaque item per cell, so every channel moves in one gather.
-    items = np.ascontiguousarray(padded).reshape(batch * padded_h * padded_w, -1)
-    items = items.view(np.dtype((np.void, items.shape[1] * items.itemsize))).ravel()
-    centre = (np.arange(batch)[:, None] * padded_h + rows + rad) * padded_w + cols + rad
-    offsets = _window_offsets(k, padded_w, rotate=facing is not None)
-    index = centre[..., None] + (offsets[0] if facing is None else offsets[facing])
-    out = items.take(index)
-    return out.view(raster.dtype).reshape(*rows.shape, k, k, *channels)
+    strides = padded.strides
+    windows = np.lib.stride_tricks.as_strided(
+        padded,
+        shape=(pages, height, width, k, k, *channels),
+        strides=(*strides[:3], strides[1], strides[2], *strides[3:]),
+        writeable=False,
+    )
+    if page is None:
+        page = np.broadcast_to(np.arange(rows.shape[0])[:, None], rows.shape)
+    if facing is None:
+        return windows[page, rows, cols]
+    out = np.empty((*rows.shape, k, k, *channels), dtype=raster.dtype)
+    for heading in range(len(HEADINGS)):
+        chosen = facing == heading
+        if chosen.any():
+            # Counter-clockwise quarter turns bring the heading's side of the window to row 0.
+            turned = np.rot90(windows, k=heading, axes=(3, 4))
+            out[chosen] = turned[page[chosen], rows[chosen], cols[chosen]]
+    return out
 
 
 def _tile_pad(raster: np.ndarray, rad: int) -> np.ndarray:
