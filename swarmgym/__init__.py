@@ -43,13 +43,19 @@ def make(
     )
 
 
-def make_vec(env_id: str, num_envs: int = 1, max_cycles: int | None = None, **config: Any) -> SwarmVecEnv:
-    """A batched array env of ``num_envs`` copies of ``env_id`` (arrays (B, N, ...) in and out)."""
+def make_vec(
+    env_id: str, num_envs: int = 1, max_cycles: int | None = None, with_info: bool = True, **config: Any
+) -> SwarmVecEnv:
+    """A batched array env of ``num_envs`` copies of ``env_id`` (arrays (B, N, ...) in and out).
+
+    ``with_info=False`` skips the per-step metrics and agent info (throughput runs).
+    """
     env_spec = spec(env_id)
     return SwarmVecEnv(
         make_model(env_id, **config),
         num_envs=num_envs,
         max_cycles=env_spec.max_cycles if max_cycles is None else max_cycles,
+        with_info=with_info,
     )
 
 

@@ -49,12 +49,10 @@ def resolve_claims(claims: np.ndarray, target: np.ndarray, priority: np.ndarray,
         priority: (B, N) float random priorities drawn from the env's seeded generator (never agent order).
         n_cells: cells per copy, so claims of different copies never collide.
     """
-    batch, n_agents = claims.shape
-    key = np.where(claims, np.arange(batch)[:, None] * n_cells + target, -1).ravel()
-    order = np.lexsort((-priority.ravel(), key))
-    sorted_key = key[order]
-    first = np.ones(sorted_key.shape, dtype=bool)
-    first[1:] = sorted_key[1:] != sorted_key[:-1]
-    winners = np.zeros(batch * n_agents, dtype=bool)
-    winners[order] = first & (sorted_key >= 0)
-    return winners.reshape(batch, n_agents)
+    batch = claims.shape[0]
+    key = (np.arange(batch)[:, None] * n_cells + target)[claims]
+    best = np.full(batch * n_cells, -np.inf)
+    np.maximum.at(best, key, priority[claims])  # the highest bid per claimed cell, O(N)
+    winners = np.zeros(claims.shape, dtype=bool)
+    winners[claims] = priority[claims] == best[key]
+    return winners

@@ -7,6 +7,9 @@ for it is the first of the new episode, and the last one of the old episode is k
 ``info["final_agent"]`` (agent arrays of the last state, e.g. the mean-field input) and
 ``info["episode_return"]`` / ``info["episode_length"]`` likewise. Copy b is seeded ``seed + b``,
 so it reproduces a single env seeded ``seed + b`` exactly.
+
+With ``with_info=False`` the per-step ``info["metrics"]`` and ``info["agent"]`` are left empty (the
+fast path for throughput); ``final_metrics`` are still given for the copies that finish.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from swarmgym.core.rng import BatchRandom
 class SwarmVecEnv:
     """A batched array env of ``num_envs`` independent copies of one model."""
 
-    def __init__(self, model: SwarmModel, num_envs: int, max_cycles: int):
+    def __init__(self, model: SwarmModel, num_envs: int, max_cycles: int, with_info: bool = True):
         if not isinstance(num_envs, (int, np.integer)) or num_envs < 1:
             raise ValueError(f"num_envs must be an integer >= 1, got {num_envs!r}")
         if not isinstance(max_cycles, (int, np.integer)) or max_cycles < 1:
@@ -31,6 +34,7 @@ class SwarmVecEnv:
         self.num_envs = int(num_envs)
         self.num_agents = model.n_agents
         self.max_cycles = int(max_cycles)
+        self.with_info = with_info
         self.observation_space = model.observation_space
         self.action_space = model.action_space
         self.state: State | None = None
@@ -63,7 +67,8 @@ class SwarmVecEnv:
         if done.any():
             copies = np.flatnonzero(done)
             info["final_observation"] = observations.copy()
-            info["final_metrics"] = {name: value.copy() for name, value in info["metrics"].items()}
+            final = info["metrics"] if self.with_info else self.model.metrics(self.state)
+            info["final_metrics"] = {name: value.copy() for name, value in final.items()}
             info["final_agent"] = {name: value.copy() for name, value in info["agent"].items()}
             info["episode_return"] = self._returns.copy()
             info["episode_length"] = self.state.t.copy()
@@ -72,10 +77,12 @@ class SwarmVecEnv:
             restarted = self.state.take(copies)
             observations[copies] = self.model.observe(restarted)
             for group, fresh in (("metrics", self.model.metrics), ("agent", self.model.agent_info)):
-                for name, value in fresh(restarted).items():
+                for name, value in (fresh(restarted) if self.with_info else {}).items():
                     info[group][name] = info[group][name].copy()
                     info[group][name][copies] = value
         return observations, transition.rewards, terminated, truncated, info
 
     def _info(self) -> dict[str, Any]:
+        if not self.with_info:
+            return {"metrics": {}, "agent": {}}
         return {"metrics": self.model.metrics(self.state), "agent": self.model.agent_info(self.state)}

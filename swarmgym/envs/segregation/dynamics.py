@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from gymnasium import spaces
 
-from swarmgym.core.lattice import moore_counts
+from swarmgym.core.lattice import moore_counts, resolve_claims
 from swarmgym.core.model import State, SwarmModel, Transition
 from swarmgym.core.rng import BatchRandom
 from swarmgym.core.window import HEADINGS, lattice_neighbour_mean, lattice_windows
@@ -15,7 +15,6 @@ from swarmgym.envs.segregation import metrics
 from swarmgym.envs.segregation.config import SegregationConfig
 
 STAY, UP, RIGHT, DOWN, LEFT, RELOCATE = range(6)
-WALL_CODE = 255
 
 
 @dataclass
@@ -148,7 +147,7 @@ class SegregationModel(SwarmModel):
 
         claims = (walking & inside) | relocating
         claims &= np.take_along_axis(grid, target, axis=1) == 0
-        winners = _resolve_claims(claims, target, draws[..., 1], size * size)
+        winners = resolve_claims(claims, target, draws[..., 1], size * size)
         copy_base = np.arange(batch)[:, None] * (size * size)
         flat_grid = state.grid.reshape(-1)
         flat_grid[(copy_base + state.cell)[winners]] = 0
@@ -177,22 +176,27 @@ class SegregationModel(SwarmModel):
         return same, occupied - same
 
     def observe(self, state: SegregationState) -> np.ndarray:
-        """(B, N, k, k, C) uint8 one-hot channels relative to each agent's own group."""
+        """(B, N, k, k, C) uint8 one-hot channels relative to each agent's own group.
+
+        The lattice is expanded into channels once per group's point of view (G pages per copy,
+        O(G L^2)), then each agent's window is cut from its group's page.
+        """
         cfg = self.config
-        row, col = np.divmod(state.cell, cfg.size)
-        codes = lattice_windows(state.grid, row, col, cfg.view_size, cfg.torus, pad_value=WALL_CODE)
-        own = self.codes[None, :, None, None]
-        n_groups = len(cfg.group_fractions)
-        channels = [codes == own]
+        n_groups, batch = len(cfg.group_fractions), state.batch
+        own = state.grid[None] == (np.arange(n_groups) + 1)[:, None, None, None]  # (G, B, L, L)
         if cfg.other_channels == "single":
-            channels.append((codes != own) & (codes != 0) & (codes != WALL_CODE))
+            others = [(state.grid != 0)[None] & ~own]
         else:
-            for shift in range(1, n_groups):
-                channels.append(codes == ((own - 1 + shift) % n_groups + 1))
-        channels.append(codes == 0)
-        if not cfg.torus:
-            channels.append(codes == WALL_CODE)
-        return np.stack(channels, axis=-1).view(np.uint8)
+            others = [np.roll(own, -shift, axis=0) for shift in range(1, n_groups)]
+        empty = np.broadcast_to((state.grid == 0)[None], own.shape)
+        walls = [] if cfg.torus else [np.zeros_like(own)]
+        pages = np.stack([own, *others, empty, *walls], axis=-1).view(np.uint8)
+        pages = pages.reshape(n_groups * batch, cfg.size, cfg.size, len(self.channels))
+        pad_value = np.zeros(len(self.channels), dtype=np.uint8)
+        pad_value[-1] = 0 if cfg.torus else 1
+        page = self.groups[None, :] * batch + np.arange(batch)[:, None]
+        row, col = np.divmod(state.cell, cfg.size)
+        return lattice_windows(pages, row, col, cfg.view_size, cfg.torus, pad_value=pad_value, page=page)
 
     def metrics(self, state: SegregationState) -> dict[str, np.ndarray]:
         """Segregation index, unsatisfied fraction, dissimilarity, interface density, cluster size, moved."""
@@ -235,15 +239,3 @@ class SegregationModel(SwarmModel):
             metrics_now,
         )
 
-
-def _resolve_claims(claims: np.ndarray, target: np.ndarray, priority: np.ndarray, n_cells: int) -> np.ndarray:
-    """(B, N) bool: among agents claiming the same cell of the same copy, the highest priority wins."""
-    batch, n_agents = claims.shape
-    key = np.where(claims, np.arange(batch)[:, None] * n_cells + target, -1).ravel()
-    order = np.lexsort((-priority.ravel(), key))
-    sorted_key = key[order]
-    first = np.ones(sorted_key.shape, dtype=bool)
-    first[1:] = sorted_key[1:] != sorted_key[:-1]
-    winners = np.zeros(batch * n_agents, dtype=bool)
-    winners[order] = first & (sorted_key >= 0)
-    return winners.reshape(batch, n_agents)
