@@ -6,9 +6,14 @@ tests) reads this table, so a new row is covered everywhere at once.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from swarmgym.core.model import SwarmModel
+from swarmgym.envs.commons.dynamics import CommonsModel
+from swarmgym.envs.consensus.dynamics import ConsensusModel
+from swarmgym.envs.flocking.dynamics import FlockingModel
 from swarmgym.envs.segregation.dynamics import SegregationModel
 
 
@@ -22,17 +27,52 @@ class EnvSpec:
     summary: str
     presets: dict[str, dict] = field(default_factory=dict)
     """Named config overrides; ``small`` is a quick variant (tests, smoke runs) of the same model."""
+    scale: Callable[[int], dict] = lambda n: {"n_agents": n}
+    """Config overrides giving about ``n`` agents at the default density (benchmarks, scaling studies)."""
 
 
 ENVS: dict[str, EnvSpec] = {
     spec.id: spec
     for spec in (
         EnvSpec(
+            "commons_v0",
+            CommonsModel,
+            1000,
+            "Common-pool resource appropriation (commons harvest) with sanctions",
+            presets={
+                "small": {"height": 10, "width": 14, "n_patches": 2, "n_agents": 4, "view_size": 5},
+                "logistic": {"regrowth": "logistic", "logistic_rate": 0.2},
+            },
+        ),
+        EnvSpec(
             "segregation_v0",
             SegregationModel,
             200,
             "Schelling segregation on a lattice",
             presets={"small": {"size": 8, "vacancy": 0.25}},
+            scale=lambda n: {"size": max(4, math.ceil(math.sqrt(n / 0.9))), "block_size": 4},
+        ),
+        EnvSpec(
+            "flocking_v0",
+            FlockingModel,
+            500,
+            "Vicsek/Couzin flocking in a continuous box",
+            presets={"small": {"n_agents": 20, "density": 2.0}},
+        ),
+        EnvSpec(
+            "consensus_v0",
+            ConsensusModel,
+            300,
+            "Kuramoto synchronisation and opinion consensus on a lattice",
+            presets={
+                "small": {"size": 8, "density": 0.75, "view_size": 3},
+                "opinion": {"state_kind": "opinion"},
+                "mean_field": {
+                    "coupling": "global",
+                    "frequency_distribution": "lorentzian",
+                    "frequency_width": 0.5,
+                },
+            },
         ),
     )
 }

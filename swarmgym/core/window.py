@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from swarmgym.core.lattice import pad_lattice
+
 #: Lattice headings as (d_row, d_col) unit steps: 0 = up (north), 1 = right, 2 = down, 3 = left.
 HEADINGS = np.array([[-1, 0], [0, 1], [1, 0], [0, -1]], dtype=np.int64)
 
@@ -59,13 +61,7 @@ def lattice_windows(
     pages, height, width = raster.shape[:3]
     channels = raster.shape[3:]
     rad = k // 2
-    if torus:
-        pad = [(0, 0), (rad, rad), (rad, rad)] + [(0, 0)] * len(channels)
-        padded = np.pad(raster, pad, mode="wrap") if rad <= min(height, width) else _tile_pad(raster, rad)
-    else:
-        padded = np.empty((pages, height + 2 * rad, width + 2 * rad, *channels), dtype=raster.dtype)
-        padded[...] = pad_value
-        padded[:, rad : rad + height, rad : rad + width] = raster
+    padded = pad_lattice(raster, rad, torus, pad_value)
     strides = padded.strides
     windows = np.lib.stride_tricks.as_strided(
         padded,
@@ -85,16 +81,6 @@ def lattice_windows(
             turned = np.rot90(windows, k=heading, axes=(3, 4))
             out[chosen] = turned[page[chosen], rows[chosen], cols[chosen]]
     return out
-
-
-def _tile_pad(raster: np.ndarray, rad: int) -> np.ndarray:
-    """Wrap-pad by more than the raster's own size (windows larger than a tiny world)."""
-    reps_h = -(-(2 * rad) // raster.shape[1]) + 1
-    reps_w = -(-(2 * rad) // raster.shape[2]) + 1
-    tiled = np.tile(raster, (1, 2 * reps_h + 1, 2 * reps_w + 1) + (1,) * (raster.ndim - 3))
-    top = reps_h * raster.shape[1] - rad
-    left = reps_w * raster.shape[2] - rad
-    return tiled[:, top : top + raster.shape[1] + 2 * rad, left : left + raster.shape[2] + 2 * rad]
 
 
 def rasterise(
@@ -151,11 +137,7 @@ def box_sums(raster: np.ndarray, k: int, torus: bool) -> np.ndarray:
     check_view_size(k, "k")
     rad = k // 2
     batch, height, width = raster.shape[:3]
-    pad = [(0, 0), (rad, rad), (rad, rad), (0, 0)]
-    if torus:
-        padded = np.pad(raster, pad, mode="wrap") if rad <= min(height, width) else _tile_pad(raster, rad)
-    else:
-        padded = np.pad(raster, pad)
+    padded = pad_lattice(raster, rad, torus)
     integral = np.zeros((batch, padded.shape[1] + 1, padded.shape[2] + 1, raster.shape[3]))
     np.cumsum(np.cumsum(padded, axis=1, dtype=np.float64), axis=2, out=integral[:, 1:, 1:])
     return (

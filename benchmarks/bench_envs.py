@@ -1,0 +1,147 @@
+"""Throughput and memory of every env: agent-steps/s on the batched array path and the PettingZoo dict path.
+
+Protocol (issue 8): random actions (pre-drawn, valid), ``step()`` with observations and rewards
+included, per-step metrics off (``with_info=False``), reset excluded; median of 5 timed runs after a
+warm-up. Each configuration runs in a fresh subprocess so its peak RSS is its own.
+
+    python benchmarks/bench_envs.py                       # the full table (several minutes)
+    python benchmarks/bench_envs.py --envs segregation_v0 --n 100000 --k 11 --batch 1
+    python benchmarks/bench_envs.py --window              # the window operator alone
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+
+def actions_pool(space, shape, count=8, seed=0):
+    from agents.base import RandomPolicy
+
+    policy = RandomPolicy(space, seed)
+    return [policy.act(np.empty(shape), {}) for _ in range(count)]
+
+
+def timed_runs(step, repeats, seconds):
+    step(0)  # warm-up
+    rates = []
+    for _ in range(repeats):
+        count, start = 0, time.perf_counter()
+        while True:
+            step(count)
+            count += 1
+            elapsed = time.perf_counter() - start
+            if elapsed >= seconds and count >= 3:
+                break
+        rates.append(count / elapsed)
+    return statistics.median(rates)
+
+
+def measure_array(env_id, n, k, batch, repeats, seconds):
+    import swarmgym
+    from swarmgym.registry import spec
+
+    config = {**spec(env_id).scale(n), "view_size": k}
+    vec = swarmgym.make_vec(env_id, num_envs=batch, max_cycles=10**9, with_info=False, **config)
+    vec.reset(seed=0)
+    pool = actions_pool(vec.action_space, (batch, vec.num_agents))
+    steps_per_s = timed_runs(lambda i: vec.step(pool[i % len(pool)]), repeats, seconds)
+    return {"agents": vec.num_agents, "agent_steps_per_s": steps_per_s * batch * vec.num_agents}
+
+
+def measure_dict(env_id, n, k, repeats, seconds):
+    import swarmgym
+    from swarmgym.registry import spec
+
+    env = swarmgym.make(env_id, max_cycles=10**9, view_size=k, **spec(env_id).scale(n))
+    env.reset(seed=0)
+    pool = [dict(zip(env.possible_agents, a[0])) for a in actions_pool(env.action_space("agent_0"), (1, env.num_agents))]
+    steps_per_s = timed_runs(lambda i: env.step(pool[i % len(pool)]), repeats, seconds)
+    return {"agents": env.num_agents, "agent_steps_per_s": steps_per_s * env.num_agents}
+
+
+def measure_window(n, k, repeats, seconds):
+    """The window operator alone: a 3-channel uint8 lattice at 90 % occupancy, one window per agent."""
+    from swarmgym.core.window import lattice_windows
+
+    size = int(np.ceil(np.sqrt(n / 0.9)))
+    rng = np.random.default_rng(0)
+    raster = rng.integers(0, 2, (1, size, size, 3), dtype=np.uint8)
+    cells = rng.permutation(size * size)[:n]
+    rows, cols = np.divmod(cells, size)
+    rate = timed_runs(lambda i: lattice_windows(raster, rows[None], cols[None], k, True), repeats, seconds)
+    return {"agents": n, "agent_steps_per_s": rate * n}
+
+
+def run_one(args):
+    env_id, n, k, batch, path = args.one.split(",")
+    n, k, batch = int(n), int(k), int(batch)
+    if path == "array":
+        result = measure_array(env_id, n, k, batch, args.repeats, args.seconds)
+    elif path == "dict":
+        result = measure_dict(env_id, n, k, args.repeats, args.seconds)
+    else:
+        result = measure_window(n, k, args.repeats, args.seconds)
+    result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
+def spawn(env_id, n, k, batch, path, args):
+    command = [sys.executable, __file__, "--one", f"{env_id},{n},{k},{batch},{path}",
+               "--repeats", str(args.repeats), "--seconds", str(args.seconds)]
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        return {"error": done.stderr.strip().splitlines()[-1]}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--envs", nargs="*", help="env ids (default: all registered)")
+    parser.add_argument("--n", nargs="*", type=int, default=[100, 1000, 10000], help="agent counts")
+    parser.add_argument("--k", nargs="*", type=int, default=[5, 11], help="view sizes")
+    parser.add_argument("--batch", nargs="*", type=int, default=[1, 64], help="batched copies B")
+    parser.add_argument("--max-agents", type=int, default=700_000, help="skip configs with B*N above this")
+    parser.add_argument("--dict-n", nargs="*", type=int, default=[1000], help="N for the PettingZoo dict path")
+    parser.add_argument("--window", action="store_true", help="only the window operator, k = 11")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--seconds", type=float, default=0.5, help="minimum duration of one timed run")
+    parser.add_argument("--one", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        return run_one(args)
+
+    from swarmgym.registry import ENVS
+
+    print(f"{'env':16s} {'path':6s} {'N':>7s} {'k':>3s} {'B':>4s} {'agent-steps/s':>15s} {'peak RSS MiB':>13s}")
+    rows = []
+    if args.window:
+        rows = [("window", "window", n, 11, 1) for n in args.n]
+    else:
+        for env_id in args.envs or list(ENVS):
+            for n in args.n:
+                for k in args.k:
+                    for batch in args.batch:
+                        rows.append((env_id, "array", n, k, batch))
+            rows += [(env_id, "dict", n, 11, 1) for n in args.dict_n]
+    for env_id, path, n, k, batch in rows:
+        if batch * n > args.max_agents:
+            print(f"{env_id:16s} {path:6s} {n:7d} {k:3d} {batch:4d} {'skipped: B*N > --max-agents':>29s}")
+            continue
+        result = spawn(env_id, n, k, batch, path, args)
+        if "error" in result:
+            print(f"{env_id:16s} {path:6s} {n:7d} {k:3d} {batch:4d}  error: {result['error']}")
+            continue
+        print(f"{env_id:16s} {path:6s} {result['agents']:7d} {k:3d} {batch:4d} "
+              f"{result['agent_steps_per_s']:15,.0f} {result['peak_rss_mib']:13,.0f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
