@@ -20,7 +20,7 @@ demo: $(STAMP)
 	SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy $(BIN)/swarmgym demo --out runs/demo
 
 test: $(STAMP)
-	$(BIN)/ruff check swarmgym agents tests benchmarks examples
+	$(BIN)/ruff check .
 	SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy $(BIN)/python -m pytest -n 2 tests
 
 bench: $(STAMP)

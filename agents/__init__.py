@@ -1,4 +1,4 @@
-"""Agents for swarmgym: one Policy interface on arrays, loaded by name (see :func:`agents.registry.load_policy`)."""
+"""Agents for swarmgym: one Policy interface on arrays, loaded by name (:func:`agents.load_policy`)."""
 
 from agents.base import Policy, rollout_parallel
 from agents.registry import load_policy, policy_names

@@ -62,7 +62,10 @@ def measure_dict(env_id, n, k, repeats, seconds):
 
     env = swarmgym.make(env_id, max_cycles=10**9, view_size=k, **spec(env_id).scale(n))
     env.reset(seed=0)
-    pool = [dict(zip(env.possible_agents, a[0])) for a in actions_pool(env.action_space("agent_0"), (1, env.num_agents))]
+    pool = [
+        dict(zip(env.possible_agents, a[0]))
+        for a in actions_pool(env.action_space("agent_0"), (1, env.num_agents))
+    ]
     steps_per_s = timed_runs(lambda i: env.step(pool[i % len(pool)]), repeats, seconds)
     return {"agents": env.num_agents, "agent_steps_per_s": steps_per_s * env.num_agents}
 
@@ -94,8 +97,16 @@ def run_one(args):
 
 
 def spawn(env_id, n, k, batch, path, args):
-    command = [sys.executable, __file__, "--one", f"{env_id},{n},{k},{batch},{path}",
-               "--repeats", str(args.repeats), "--seconds", str(args.seconds)]
+    command = [
+        sys.executable,
+        __file__,
+        "--one",
+        f"{env_id},{n},{k},{batch},{path}",
+        "--repeats",
+        str(args.repeats),
+        "--seconds",
+        str(args.seconds),
+    ]
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
         return {"error": done.stderr.strip().splitlines()[-1]}
@@ -103,13 +114,17 @@ def spawn(env_id, n, k, batch, path, args):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--envs", nargs="*", help="env ids (default: all registered)")
     parser.add_argument("--n", nargs="*", type=int, default=[100, 1000, 10000], help="agent counts")
     parser.add_argument("--k", nargs="*", type=int, default=[5, 11], help="view sizes")
     parser.add_argument("--batch", nargs="*", type=int, default=[1, 64], help="batched copies B")
     parser.add_argument("--max-agents", type=int, default=700_000, help="skip configs with B*N above this")
-    parser.add_argument("--dict-n", nargs="*", type=int, default=[1000], help="N for the PettingZoo dict path")
+    parser.add_argument(
+        "--dict-n", nargs="*", type=int, default=[1000], help="N for the PettingZoo dict path"
+    )
     parser.add_argument("--window", action="store_true", help="only the window operator, k = 11")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=0.5, help="minimum duration of one timed run")
@@ -120,7 +135,9 @@ def main():
 
     from swarmgym.registry import ENVS
 
-    print(f"{'env':16s} {'path':6s} {'N':>7s} {'k':>3s} {'B':>4s} {'agent-steps/s':>15s} {'peak RSS MiB':>13s}")
+    print(
+        f"{'env':16s} {'path':6s} {'N':>7s} {'k':>3s} {'B':>4s} {'agent-steps/s':>15s} {'peak RSS MiB':>13s}"
+    )
     rows = []
     if args.window:
         rows = [("window", "window", n, 11, 1) for n in args.n]
@@ -139,8 +156,11 @@ def main():
         if "error" in result:
             print(f"{env_id:16s} {path:6s} {n:7d} {k:3d} {batch:4d}  error: {result['error']}")
             continue
-        print(f"{env_id:16s} {path:6s} {result['agents']:7d} {k:3d} {batch:4d} "
-              f"{result['agent_steps_per_s']:15,.0f} {result['peak_rss_mib']:13,.0f}", flush=True)
+        print(
+            f"{env_id:16s} {path:6s} {result['agents']:7d} {k:3d} {batch:4d} "
+            f"{result['agent_steps_per_s']:15,.0f} {result['peak_rss_mib']:13,.0f}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""segregation_v0: Schelling segregation as a PettingZoo ParallelEnv (see ``SegregationModel`` for the spec)."""
+"""segregation_v0: Schelling segregation as a PettingZoo ParallelEnv (spec: ``SegregationModel``)."""
 
 from swarmgym.core.parallel_env import env_constructors
 from swarmgym.envs.segregation.dynamics import SegregationModel
