@@ -105,8 +105,9 @@ class SwarmParallelEnv(ParallelEnv):
         return result
 
     def _infos(self) -> dict[str, dict[str, float]]:
+        """Every agent's info is the step's metrics: one dict shared by all agents (copy before mutating)."""
         self._metrics = {name: float(value[0]) for name, value in self.model.metrics(self._state).items()}
-        return {agent: dict(self._metrics) for agent in self.agents}
+        return dict.fromkeys(self.agents, self._metrics)
 
     def agent_info(self) -> dict[str, np.ndarray]:
         """Privileged per-agent arrays (N, ...) of the current state, for reference agents."""

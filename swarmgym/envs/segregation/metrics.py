@@ -8,6 +8,7 @@ neighbours counts as satisfied and is left out of the mean.
 from __future__ import annotations
 
 import numpy as np
+from scipy import ndimage
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -66,22 +67,57 @@ def cluster_sizes(grid: np.ndarray, torus: bool) -> np.ndarray:
 
     Σ n_c² is the sum over agents of the size of their own cluster, so Σ n_c² / N is the
     agent-weighted mean cluster size; Gauvin et al.'s coefficient for two groups is 2 Σ n_c² / N².
+    Clusters are labelled per group by ``scipy.ndimage.label`` (never across copies); on a torus the
+    labels that touch across the seams are then merged.
     """
-    index = np.arange(grid.size).reshape(grid.shape)
-    sources, targets = [], []
-    for neighbour, neighbour_index in zip(
-        shifted(grid, MOORE_HALF, torus), shifted(index, MOORE_HALF, torus, -1)
-    ):
-        like = (grid != 0) & (neighbour == grid)
-        sources.append(index[like])
-        targets.append(neighbour_index[like])
-    sources, targets = np.concatenate(sources), np.concatenate(targets)
-    graph = coo_matrix((np.ones(len(sources)), (sources, targets)), shape=(grid.size, grid.size))
-    _, label = connected_components(graph, directed=False)
+    within_copy = np.zeros((3, 3, 3), dtype=bool)
+    within_copy[1] = True
+    labels = np.zeros(grid.shape, dtype=np.int32)
+    count = 0
+    for code in range(1, int(grid.max()) + 1):
+        found, n_found = ndimage.label(grid == code, structure=within_copy, output=np.int32)
+        found[found > 0] += count
+        labels += found
+        count += n_found
+    if torus and count:
+        labels = _merge_across_seams(labels, grid, count)
     occupied = grid.ravel() != 0
-    own_cluster_size = np.bincount(label[occupied], minlength=grid.size)[label[occupied]]
+    flat = labels.ravel()[occupied]
+    own_cluster_size = np.bincount(flat)[flat]
     copy_of = np.repeat(np.arange(grid.shape[0]), grid[0].size)[occupied]
     return np.bincount(copy_of, weights=own_cluster_size.astype(np.float64), minlength=grid.shape[0])
+
+
+def _merge_across_seams(labels: np.ndarray, grid: np.ndarray, count: int) -> np.ndarray:
+    """Relabel so that like clusters touching across the torus seams (Moore) share one label."""
+    height, width = grid.shape[1:]
+    pairs = []
+    for shift in (-1, 0, 1):
+        pairs.append(
+            (
+                labels[:, -1],
+                np.roll(labels[:, 0], shift, axis=1),
+                grid[:, -1],
+                np.roll(grid[:, 0], shift, axis=1),
+            )
+        )
+        pairs.append(
+            (
+                labels[:, :, -1],
+                np.roll(labels[:, :, 0], shift, axis=1),
+                grid[:, :, -1],
+                np.roll(grid[:, :, 0], shift, axis=1),
+            )
+        )
+    sources, targets = [], []
+    for a, b, code_a, code_b in pairs:
+        like = (a > 0) & (b > 0) & (code_a == code_b)
+        sources.append(a[like])
+        targets.append(b[like])
+    sources, targets = np.concatenate(sources), np.concatenate(targets)
+    graph = coo_matrix((np.ones(len(sources)), (sources, targets)), shape=(count + 1, count + 1))
+    _, merged = connected_components(graph, directed=False)
+    return np.where(labels > 0, merged[labels] + 1, 0)
 
 
 def grid_metrics(
