@@ -5,7 +5,9 @@ TORCH_SPEC ?= torch==2.13.0
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint bench clean
+PEERS := .venv-peers
+
+.PHONY: setup demo test lint bench bench-peers clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,5 +28,15 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_envs.py
 
+# The peers (MAgent2, PettingZoo pursuit, VMAS) in their own venv: magent2 pins old packages.
+$(PEERS)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(PEERS)
+	$(PEERS)/bin/pip install "$(TORCH_SPEC)"
+	$(PEERS)/bin/pip install -e . magent2 vmas "pettingzoo[sisl]"
+	touch $(PEERS)/.installed
+
+bench-peers: $(PEERS)/.installed
+	$(PEERS)/bin/python benchmarks/compare_peers.py
+
 clean:
-	rm -rf $(VENV) runs .pytest_cache
+	rm -rf $(VENV) $(PEERS) runs .pytest_cache

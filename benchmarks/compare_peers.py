@@ -1,0 +1,127 @@
+"""swarmgym beside the peers users would otherwise pick, in one invocation, same protocol.
+
+Protocol (as ``bench_envs.py``): random actions drawn before timing, ``step()`` only (reset excluded),
+agent-steps/s = env steps × live agents, median of 5 timed runs after a warm-up, one process, one
+torch thread. Peers run only when importable; install them in a separate venv (magent2 pins old
+packages), with torch pinned to the CPU build first:
+
+    python3 -m venv .venv-peers
+    .venv-peers/bin/pip install torch==2.13.0
+    .venv-peers/bin/pip install -e . magent2 vmas "pettingzoo[sisl]"
+    .venv-peers/bin/python benchmarks/compare_peers.py
+
+Ratios are swarmgym / peer at equal agent count N (swarmgym lattice envs at the peer's N, view 13×13
+for MAgent2's 13×13 views, 7×7 for pursuit's; flocking for VMAS flocking).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+
+from bench_envs import actions_pool, timed_runs
+
+import swarmgym
+from swarmgym.registry import ENVS, spec
+
+LATTICE_ENVS = [e for e in ("segregation_v0", "consensus_v0", "commons_v0") if e in ENVS]
+
+
+def available(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+def pettingzoo_parallel_rate(env, repeats, seconds):
+    """Agent-steps/s of a PettingZoo parallel env with pre-drawn random actions (re-drawn per live set)."""
+    env.reset(seed=0)
+    pool = [{a: env.action_space(a).sample() for a in env.possible_agents} for _ in range(8)]
+
+    def step(i):
+        if not env.agents:
+            env.reset()
+        env.step({a: pool[i % 8][a] for a in env.agents})
+
+    rate = timed_runs(step, repeats, seconds)
+    return rate * len(env.possible_agents), len(env.possible_agents)
+
+
+def swarmgym_rates(env_id, n, k, batch, repeats, seconds):
+    config = {**spec(env_id).scale(n), "view_size": k}
+    vec = swarmgym.make_vec(env_id, num_envs=batch, max_cycles=10**9, with_info=False, **config)
+    vec.reset(seed=0)
+    pool = actions_pool(vec.action_space, (batch, vec.num_agents))
+    array = timed_runs(lambda i: vec.step(pool[i % len(pool)]), repeats, seconds) * batch * vec.num_agents
+    if batch > 1:
+        return array, None, vec.num_agents
+    env = swarmgym.make(env_id, max_cycles=10**9, **config)
+    env.reset(seed=0)
+    dict_pool = [dict(zip(env.possible_agents, a[0])) for a in pool]
+    dict_rate = (
+        timed_runs(lambda i: env.step(dict_pool[i % len(dict_pool)]), repeats, seconds) * env.num_agents
+    )
+    return array, dict_rate, vec.num_agents
+
+
+def report(peer_name, peer_n, peer_rate, k, batch, args):
+    print(f"\n{peer_name}: N = {peer_n}, {peer_rate:,.0f} agent-steps/s")
+    envs = ["flocking_v0"] if "vmas" in peer_name and "flocking_v0" in ENVS else LATTICE_ENVS
+    for env_id in envs:
+        array, dict_rate, n = swarmgym_rates(env_id, peer_n, k, batch, args.repeats, args.seconds)
+        line = f"  {env_id:16s} N = {n:5d} B = {batch:3d} k = {k:2d}: "
+        line += f"array {array:13,.0f} ({array / peer_rate:7.1f}x)"
+        if dict_rate is not None:
+            line += f"   dict {dict_rate:11,.0f} ({dict_rate / peer_rate:6.1f}x)"
+        print(line, flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--seconds", type=float, default=1.0)
+    args = parser.parse_args()
+    if available("torch"):
+        import torch
+
+        torch.set_num_threads(1)
+    ran = False
+    if available("magent2"):
+        from magent2.environments import battle_v4, gather_v5
+
+        for name, module in (("magent2 battle_v4", battle_v4), ("magent2 gather_v5", gather_v5)):
+            rate, n = pettingzoo_parallel_rate(
+                module.parallel_env(max_cycles=10**6), args.repeats, args.seconds
+            )
+            report(name, n, rate, 13, 1, args)
+        ran = True
+    if available("pettingzoo.sisl") and available("pymunk"):
+        from pettingzoo.sisl import pursuit_v5
+
+        for n in (8, 128):
+            env = pursuit_v5.parallel_env(n_pursuers=n, n_evaders=max(30, n), max_cycles=10**6)
+            rate, n_agents = pettingzoo_parallel_rate(env, args.repeats, args.seconds)
+            report("pettingzoo pursuit_v5", n_agents, rate, 7, 1, args)
+        ran = True
+    if available("vmas"):
+        import torch
+        import vmas
+
+        for n_envs in (1, 64):
+            env = vmas.make_env(
+                "flocking", num_envs=n_envs, device="cpu", n_agents=10, continuous_actions=True, seed=0
+            )
+            env.reset()
+            pool = [[env.get_random_action(agent) for agent in env.agents] for _ in range(8)]
+            with torch.no_grad():
+                rate = timed_runs(
+                    lambda i, env=env, pool=pool: env.step(pool[i % 8]), args.repeats, args.seconds
+                )
+            report(f"vmas flocking (B = {n_envs})", 10, rate * n_envs * 10, 5, n_envs, args)
+        ran = True
+    if not ran:
+        print("no peer is importable here; see this script's docstring for how to install them")
+
+
+if __name__ == "__main__":
+    main()
