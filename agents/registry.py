@@ -8,6 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from agents.base import Policy, RandomPolicy
+from agents.rule_based import harvesters
+from agents.rule_based.kuramoto import KuramotoPolicy
+from agents.rule_based.opinion import DeffuantPolicy, DeGrootPolicy, HegselmannKrausePolicy
 from agents.rule_based.schelling import SchellingPolicy
 from swarmgym.core.model import SwarmModel
 from swarmgym.registry import spec
@@ -15,6 +18,17 @@ from swarmgym.registry import spec
 Factory = Callable[[SwarmModel, "int | None"], Policy]
 
 RULE_BASED: dict[str, dict[str, Factory]] = {
+    "commons_v0": {
+        "greedy": harvesters.greedy,
+        "restrained": harvesters.restrained,
+        "sanctioner": harvesters.sanctioner,
+    },
+    "consensus_v0": {
+        "kuramoto": lambda model, seed: KuramotoPolicy.for_model(model),
+        "hegselmann_krause": lambda model, seed: HegselmannKrausePolicy.for_model(model),
+        "deffuant": lambda model, seed: DeffuantPolicy.for_model(model, seed=seed),
+        "degroot": lambda model, seed: DeGrootPolicy.for_model(model),
+    },
     "segregation_v0": {
         "schelling": lambda model, seed: SchellingPolicy(model.config.tolerance, model.channels, seed=seed),
         "schelling_walk": lambda model, seed: SchellingPolicy(
@@ -24,7 +38,11 @@ RULE_BASED: dict[str, dict[str, Factory]] = {
 }
 
 #: The reference agent of each env: the classic model's own rule (demo, normalised scores).
-REFERENCE = {"segregation_v0": "schelling"}
+REFERENCE = {
+    "commons_v0": "restrained",
+    "consensus_v0": "kuramoto",
+    "segregation_v0": "schelling",
+}
 
 
 def policy_names(env_id: str) -> list[str]:

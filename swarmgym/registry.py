@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from swarmgym.core.model import SwarmModel
 from swarmgym.envs.commons.dynamics import CommonsModel
 from swarmgym.envs.consensus.dynamics import ConsensusModel
-from swarmgym.envs.flocking.dynamics import FlockingModel
 from swarmgym.envs.segregation.dynamics import SegregationModel
 
 
@@ -51,13 +50,6 @@ ENVS: dict[str, EnvSpec] = {
             "Schelling segregation on a lattice",
             presets={"small": {"size": 8, "vacancy": 0.25}},
             scale=lambda n: {"size": max(4, math.ceil(math.sqrt(n / 0.9))), "block_size": 4},
-        ),
-        EnvSpec(
-            "flocking_v0",
-            FlockingModel,
-            500,
-            "Vicsek/Couzin flocking in a continuous box",
-            presets={"small": {"n_agents": 20, "density": 2.0}},
         ),
         EnvSpec(
             "consensus_v0",

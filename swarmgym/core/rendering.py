@@ -57,13 +57,14 @@ def sequential_colors(values: np.ndarray) -> np.ndarray:
     return (low + (high - low) * v).astype(np.uint8)
 
 
-def hsv_to_rgb(hue: np.ndarray, saturation: float, value: float) -> np.ndarray:
-    """Vectorised HSV -> RGB for an array of hues in [0, 1)."""
-    h6 = np.asarray(hue) * 6.0
+def hsv_to_rgb(hue: np.ndarray, saturation: float | np.ndarray, value: float | np.ndarray) -> np.ndarray:
+    """Vectorised HSV -> RGB: (M, 3) uint8 for M hues in [0, 1); saturation and value broadcast."""
+    h6 = np.asarray(hue, dtype=np.float64).ravel() * 6.0
     sector = np.floor(h6).astype(int) % 6
     frac = h6 - np.floor(h6)
+    saturation, value = np.broadcast_to(saturation, frac.shape), np.broadcast_to(value, frac.shape)
     p, q, t = value * (1 - saturation), value * (1 - saturation * frac), value * (1 - saturation * (1 - frac))
-    v = np.full_like(frac, value)
+    v = value
     table = np.stack(
         [np.stack(c, -1) for c in ((v, t, p), (q, v, p), (p, v, t), (p, q, v), (t, p, v), (v, p, q))]
     )

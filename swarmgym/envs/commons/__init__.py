@@ -1,0 +1,1 @@
+"""Common-pool resource appropriation (commons harvest): the model folder behind ``swarmgym.commons_v0``."""
