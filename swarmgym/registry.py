@@ -42,6 +42,12 @@ ENVS: dict[str, EnvSpec] = {
                 "small": {"height": 10, "width": 14, "n_patches": 2, "n_agents": 4, "view_size": 5},
                 "logistic": {"regrowth": "logistic", "logistic_rate": 0.2},
             },
+            scale=lambda n: {
+                "n_agents": n,
+                "height": max(24, math.ceil(math.sqrt(10 * n))),
+                "width": max(24, math.ceil(math.sqrt(10 * n))),
+                "n_patches": max(1, (max(24, math.ceil(math.sqrt(10 * n))) // 7) ** 2 // 2),
+            },
         ),
         EnvSpec(
             "segregation_v0",
@@ -65,6 +71,7 @@ ENVS: dict[str, EnvSpec] = {
                     "frequency_width": 0.5,
                 },
             },
+            scale=lambda n: {"size": max(3, math.ceil(math.sqrt(n))), "density": 1.0},
         ),
     )
 }
