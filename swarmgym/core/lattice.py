@@ -65,6 +65,21 @@ def moore_counts(grid: np.ndarray, torus: bool) -> tuple[np.ndarray, np.ndarray]
     return same, occupied
 
 
+def step_cells(cell: np.ndarray, step: np.ndarray, size: int, torus: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Flat cells one move away on a size×size lattice: (target, inside), both (B, N).
+
+    ``step`` is (B, N, 2) (d_row, d_col). On a torus every target is inside; with walls a move out of
+    the lattice has ``inside`` False and target 0 (callers keep such agents in place).
+    """
+    row, col = np.divmod(cell, size)
+    new_row, new_col = row + step[..., 0], col + step[..., 1]
+    if torus:
+        new_row %= size
+        new_col %= size
+    inside = (new_row >= 0) & (new_row < size) & (new_col >= 0) & (new_col < size)
+    return np.where(inside, new_row * size + new_col, 0), inside
+
+
 def resolve_claims(claims: np.ndarray, target: np.ndarray, priority: np.ndarray, n_cells: int) -> np.ndarray:
     """(B, N) bool: among agents claiming the same cell of the same copy, the highest priority wins.
 

@@ -13,6 +13,7 @@ import numpy as np
 from gymnasium import spaces
 from scipy.special import ndtri
 
+from swarmgym.core.lattice import resolve_claims, step_cells
 from swarmgym.core.model import State, SwarmModel, Transition
 from swarmgym.core.rng import BatchRandom
 from swarmgym.core.window import HEADINGS, box_sums, lattice_windows
@@ -314,25 +315,12 @@ class ConsensusModel(SwarmModel):
         draws = rng.random((self.n_agents, 3))
         trying = draws[..., 0] < cfg.move_probability
         step = HEADINGS[np.minimum((draws[..., 1] * 4).astype(np.int64), 3)]
-        row, col = np.divmod(state.cell, size)
-        new_row, new_col = row + step[..., 0], col + step[..., 1]
-        if cfg.torus:
-            new_row %= size
-            new_col %= size
-        inside = (new_row >= 0) & (new_row < size) & (new_col >= 0) & (new_col < size)
-        target = np.where(inside, new_row * size + new_col, 0)
+        target, inside = step_cells(state.cell, step, size, cfg.torus)
         occupied = np.zeros((batch, size * size), dtype=bool)
         occupied[np.arange(batch)[:, None], state.cell] = True
         claims = trying & inside & ~np.take_along_axis(occupied, target, axis=1)
-        # Among claims on one cell of one copy the highest random priority wins.
-        key = np.where(claims, np.arange(batch)[:, None] * size * size + target, -1).ravel()
-        order = np.lexsort((-draws[..., 2].ravel(), key))
-        sorted_key = key[order]
-        first = np.ones(sorted_key.shape, dtype=bool)
-        first[1:] = sorted_key[1:] != sorted_key[:-1]
-        winners = np.zeros(key.shape, dtype=bool)
-        winners[order] = first & (sorted_key >= 0)
-        state.cell = np.where(winners.reshape(batch, -1), target, state.cell)
+        winners = resolve_claims(claims, target, draws[..., 2], size * size)
+        state.cell = np.where(winners, target, state.cell)
 
     def observe(self, state: ConsensusState) -> np.ndarray:
         """(B, N, k, k, C) float32 relative windows: one gather of a per-cell raster, then a rotation."""

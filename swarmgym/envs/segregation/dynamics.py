@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from gymnasium import spaces
 
-from swarmgym.core.lattice import moore_counts, resolve_claims
+from swarmgym.core.lattice import moore_counts, resolve_claims, step_cells
 from swarmgym.core.model import State, SwarmModel, Transition
 from swarmgym.core.rng import BatchRandom
 from swarmgym.core.window import HEADINGS, lattice_neighbour_mean, lattice_windows
@@ -128,16 +128,8 @@ class SegregationModel(SwarmModel):
         batch = state.batch
         draws = rng.random((self.n_agents, 2))
         grid = state.grid.reshape(batch, -1)
-        row, col = np.divmod(state.cell, size)
-
         walking = (actions >= UP) & (actions <= LEFT)
-        step = HEADINGS[np.clip(actions - UP, 0, 3)]
-        new_row, new_col = row + step[..., 0], col + step[..., 1]
-        if cfg.torus:
-            new_row %= size
-            new_col %= size
-        inside = (new_row >= 0) & (new_row < size) & (new_col >= 0) & (new_col < size)
-        target = np.where(inside, new_row * size + new_col, 0)
+        target, inside = step_cells(state.cell, HEADINGS[np.clip(actions - UP, 0, 3)], size, cfg.torus)
 
         relocating = actions == RELOCATE
         if relocating.any():
