@@ -54,6 +54,10 @@ def load_policy(name: str, env_id: str, model: SwarmModel, seed: int | None = No
     """The policy called ``name`` for ``env_id``; raises ``ValueError`` listing the valid names."""
     if name == "random":
         return RandomPolicy(model.action_space, seed)
+    if ":" in name:  # a learned checkpoint, ppo:PATH / mfq:PATH / mfac:PATH
+        from agents.learned import load_learned
+
+        return load_learned(name, model, seed)
     table = RULE_BASED.get(spec(env_id).id, {})
     if name not in table:
         raise ValueError(f"unknown agent {name!r} for {env_id}; choose from {policy_names(env_id)}")

@@ -123,6 +123,10 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--frame-every", type=int, default=1)
     render.add_argument("--config", nargs="*", default=[], metavar="KEY=VALUE", help="config overrides")
     render.set_defaults(func=cmd_render)
+
+    from swarmgym.training import add_parsers
+
+    add_parsers(sub)
     return parser
 
 

@@ -1,0 +1,224 @@
+"""Mean-field Q-learning (MF-Q; Yang et al., ICML 2018), parameter-shared over all agents, CleanRL style.
+
+Read top to bottom in the order of the paper:
+
+1. every agent j sees its k×k view o^j and ā^j, the mean one-hot action of the neighbours in its view
+   (``info["agent"]["neighbour_mean_action"]``, the previous step's actions: see :mod:`agents.mean_field`);
+2. it acts by the Boltzmann policy π(a | o, ā) ∝ exp(β Q(o, a, ā)) (β grows from ``beta_start`` to
+   ``beta_end`` over ``anneal_steps`` agent-steps; the paper prints −β, a typo);
+3. every agent's (o, a, ā, r, o', ā', terminal) goes into one replay buffer;
+4. Q is regressed on y = r + γ (1 − terminal) Σ_a π(a | o', ā') Q_target(o', a, ā') (a time-limit end is
+   not terminal: it is bootstrapped), with a target network copied every ``target_every`` updates.
+
+Steps count agent-steps (B * N per env step). Resuming restores weights, optimiser, step count and the
+schedule; the replay buffer is refilled (not saved, to keep checkpoints small).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from agents.mean_field import MeanFieldEnv, MeanFieldNet, load_checkpoint, set_determinism, space_record
+
+
+@dataclass(frozen=True)
+class MFQArgs:
+    """MF-Q hyperparameters."""
+
+    learning_rate: float = 1e-3
+    gamma: float = 0.95
+    buffer_size: int = 100_000
+    batch_size: int = 512
+    learning_starts: int = 2_000
+    updates_per_step: int = 2
+    target_every: int = 100
+    beta_start: float = 1.0
+    beta_end: float = 20.0
+    anneal_steps: int = 300_000
+    hidden: int = 64
+    bins: int = 5
+
+
+class Replay:
+    """A ring buffer of agent transitions, sampled with the learner's generator."""
+
+    def __init__(self, capacity: int, obs_shape: tuple[int, ...], obs_dtype: np.dtype, abar_dim: int):
+        self.capacity, self.size, self.head = capacity, 0, 0
+        self.obs = np.zeros((capacity, *obs_shape), obs_dtype)
+        self.next_obs = np.zeros((capacity, *obs_shape), obs_dtype)
+        self.abar = np.zeros((capacity, abar_dim), np.float32)
+        self.next_abar = np.zeros((capacity, abar_dim), np.float32)
+        self.action = np.zeros(capacity, np.int64)
+        self.reward = np.zeros(capacity, np.float32)
+        self.terminal = np.zeros(capacity, np.float32)
+
+    def add(self, **rows: np.ndarray) -> None:
+        """Append M rows (wrapping around), overwriting the oldest."""
+        count = len(rows["action"])
+        index = (self.head + np.arange(count)) % self.capacity
+        for name, value in rows.items():
+            getattr(self, name)[index] = value
+        self.head = int((self.head + count) % self.capacity)
+        self.size = min(self.size + count, self.capacity)
+
+    def sample(self, rng: np.random.Generator, batch: int) -> dict[str, torch.Tensor]:
+        """A uniform minibatch as tensors."""
+        index = rng.integers(0, self.size, batch)
+        names = ("obs", "next_obs", "abar", "next_abar", "action", "reward", "terminal")
+        return {name: torch.as_tensor(getattr(self, name)[index]) for name in names}
+
+
+class MFQLearner:
+    """Trainer interface used by ``swarmgym train``: ``train(steps)``, ``save(path)``, ``load(...)``."""
+
+    algo = "mfq"
+    suffix = ".pt"
+
+    def __init__(
+        self, env_id: str, config: dict, seed: int, num_copies: int, max_cycles: int | None, args: MFQArgs
+    ):
+        set_determinism(seed)
+        self.args, self.seed = args, seed
+        self.env = MeanFieldEnv(env_id, num_copies, max_cycles, bins=args.bins, **config)
+        obs, abar = self.env.reset(seed)
+        self.obs, self.abar = obs, abar
+        self.q = MeanFieldNet(self.env.obs_shape, abar.shape[1], self.env.actions.n, args.hidden)
+        self.q_target = copy.deepcopy(self.q)
+        self.optimiser = torch.optim.Adam(self.q.parameters(), lr=args.learning_rate)
+        self.replay = Replay(args.buffer_size, self.env.obs_shape, obs.dtype, abar.shape[1])
+        self.rng = np.random.default_rng(seed)
+        self.steps = 0
+        self.updates = 0
+
+    @classmethod
+    def create(
+        cls, env_id: str, config: dict, seed: int, num_copies: int, max_cycles: int | None, **hyper
+    ) -> MFQLearner:
+        """A fresh learner; ``hyper`` overrides :class:`MFQArgs` fields."""
+        return cls(env_id, config, seed, num_copies, max_cycles, MFQArgs(**hyper))
+
+    @classmethod
+    def load(
+        cls,
+        path: str | Path,
+        env_id: str,
+        config: dict,
+        seed: int,
+        num_copies: int,
+        max_cycles: int | None,
+        **hyper,
+    ) -> MFQLearner:
+        """Resume from a checkpoint; env and generators restart seeded ``seed + steps``."""
+        checkpoint = load_checkpoint(path, cls.algo)
+        learner = cls(
+            env_id, config, seed + int(checkpoint["steps"]), num_copies, max_cycles, MFQArgs(**hyper)
+        )
+        learner.q.load_state_dict(checkpoint["q"])
+        learner.q_target.load_state_dict(checkpoint["q_target"])
+        learner.optimiser.load_state_dict(checkpoint["optimiser"])
+        learner.steps, learner.updates, learner.seed = (
+            int(checkpoint["steps"]),
+            int(checkpoint["updates"]),
+            seed,
+        )
+        return learner
+
+    @property
+    def chunk(self) -> int:
+        """Agent-steps of one env step."""
+        return self.env.rows
+
+    def beta(self) -> float:
+        """Boltzmann inverse temperature at the current step (linear annealing)."""
+        fraction = min(self.steps / max(self.args.anneal_steps, 1), 1.0)
+        return self.args.beta_start + fraction * (self.args.beta_end - self.args.beta_start)
+
+    def act(self, obs: np.ndarray, abar: np.ndarray) -> np.ndarray:
+        """(M,) action indices sampled from π ∝ exp(β Q(o, ·, ā)) with the learner's generator."""
+        with torch.no_grad():
+            logits = self.beta() * self.q(torch.as_tensor(obs), torch.as_tensor(abar)).numpy()
+        gumbel = -np.log(-np.log(self.rng.random(logits.shape) + 1e-12) + 1e-12)
+        return (logits + gumbel).argmax(axis=1)
+
+    def update(self) -> float:
+        """One gradient step on the mean-field TD target; returns the loss."""
+        batch = self.replay.sample(self.rng, self.args.batch_size)
+        with torch.no_grad():
+            next_q = self.q_target(batch["next_obs"], batch["next_abar"])
+            pi = torch.softmax(self.beta() * next_q, dim=1)
+            value = (pi * next_q).sum(dim=1)  # Σ_a π(a|o', ā') Q_target(o', a, ā')
+            target = batch["reward"] + self.args.gamma * (1.0 - batch["terminal"]) * value
+        q = self.q(batch["obs"], batch["abar"]).gather(1, batch["action"][:, None]).squeeze(1)
+        loss = F.mse_loss(q, target)
+        self.optimiser.zero_grad()
+        loss.backward()
+        self.optimiser.step()
+        self.updates += 1
+        if self.updates % self.args.target_every == 0:
+            self.q_target.load_state_dict(self.q.state_dict())
+        return loss.item()
+
+    def train(self, steps: int, on_steps, log) -> None:
+        """Interact and learn for at least ``steps`` more agent-steps."""
+        goal = self.steps + steps
+        losses = []
+        while self.steps < goal:
+            action = self.act(self.obs, self.abar)
+            out = self.env.step(action)
+            self.replay.add(
+                obs=self.obs,
+                abar=self.abar,
+                action=action,
+                reward=out["reward"],
+                next_obs=out["next_obs"],
+                next_abar=out["next_abar"],
+                terminal=out["terminal"].astype(np.float32),
+            )
+            self.obs, self.abar = out["obs"], out["abar"]
+            self.steps += self.env.rows
+            on_steps(self.env.rows)
+            if self.replay.size >= self.args.learning_starts:
+                losses.extend(self.update() for _ in range(self.args.updates_per_step))
+            log_episodes(out, log, self.steps)
+        if losses:
+            log("losses/td", float(np.mean(losses)), self.steps)
+        log("charts/beta", self.beta(), self.steps)
+
+    def save(self, path: str | Path) -> None:
+        """Write weights, target, optimiser, counters and what loading needs, to ``path``."""
+        torch.save(
+            {
+                "algo": self.algo,
+                "q": self.q.state_dict(),
+                "q_target": self.q_target.state_dict(),
+                "q_spec": self.q.spec(),
+                "optimiser": self.optimiser.state_dict(),
+                "steps": self.steps,
+                "updates": self.updates,
+                "bins": self.args.bins,
+                "action_space": space_record(self.env.venv.action_space),
+            },
+            path,
+        )
+
+    def hyper(self) -> dict[str, Any]:
+        """The hyperparameters as a dict (recorded in run.json)."""
+        return asdict(self.args)
+
+
+def log_episodes(out: dict[str, Any], log, step: int) -> None:
+    """Log the mean return per agent and the final emergence metrics of every copy that finished."""
+    done = out["done"]
+    if not done.any():
+        return
+    info = out["info"]
+    log("charts/episode_return", float(info["episode_return"][done].mean()), step)
+    for name, value in info["final_metrics"].items():
+        log(f"metrics/{name}", float(value[done].mean()), step)

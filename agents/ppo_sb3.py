@@ -1,0 +1,208 @@
+"""Parameter-shared PPO (Stable-Baselines3) on the k×k views of every agent, and its Policy wrapper.
+
+Every agent of every env copy is one sub-env of :class:`agents.sb3_vec_env.SwarmSB3VecEnv`, so one
+PPO network acts for all agents (parameter sharing). The policy flattens the (k, k, C) view into an
+MLP by default; from ``cnn_min_view`` (k >= 9) a small CNN features extractor reads the view as an
+image (channels-last, not rescaled: swarmgym channels are already counts/one-hots or bounded floats).
+Timesteps count agent-steps (B * N per env step).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from gymnasium import spaces
+from stable_baselines3 import PPO
+from stable_baselines3.common.callbacks import BaseCallback
+from stable_baselines3.common.torch_layers import BaseFeaturesExtractor
+from torch import nn
+
+from agents.base import Policy
+from agents.sb3_vec_env import SwarmSB3VecEnv
+
+
+@dataclass(frozen=True)
+class PPOArgs:
+    """PPO hyperparameters (SB3 names); ``n_steps`` is per sub-env (agent), a rollout is n_steps * B * N."""
+
+    learning_rate: float = 3e-4
+    n_steps: int = 32
+    n_minibatches: int = 8
+    n_epochs: int = 4
+    gamma: float = 0.95
+    gae_lambda: float = 0.95
+    clip_range: float = 0.2
+    ent_coef: float = 0.01
+    vf_coef: float = 0.5
+    hidden: int = 64
+    cnn_min_view: int = 9
+
+
+class ViewCNN(BaseFeaturesExtractor):
+    """Two 3×3 convolutions over the (k, k, C) channels-last view, then a linear layer."""
+
+    def __init__(self, observation_space: spaces.Box, features_dim: int = 128):
+        super().__init__(observation_space, features_dim)
+        channels = observation_space.shape[-1]
+        self.conv = nn.Sequential(
+            nn.Conv2d(channels, 32, 3, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(32, 32, 3, stride=2),
+            nn.ReLU(),
+            nn.Flatten(),
+        )
+        with torch.no_grad():
+            sample = torch.zeros(1, channels, *observation_space.shape[:2])
+            flat = self.conv(sample).shape[1]
+        self.linear = nn.Sequential(nn.Linear(flat, features_dim), nn.ReLU())
+
+    def forward(self, observations: torch.Tensor) -> torch.Tensor:
+        """(batch, k, k, C) -> (batch, features_dim)."""
+        return self.linear(self.conv(observations.permute(0, 3, 1, 2)))
+
+
+def make_ppo(venv: SwarmSB3VecEnv, seed: int, args: PPOArgs, tensorboard_log: str | None = None) -> PPO:
+    """A fresh SB3 PPO on ``venv`` with a view-suited policy, seeded ``seed`` (CPU)."""
+    rollout = args.n_steps * venv.num_envs
+    policy_kwargs: dict[str, Any] = {"net_arch": [args.hidden, args.hidden], "normalize_images": False}
+    if len(venv.observation_space.shape) == 3 and venv.observation_space.shape[0] >= args.cnn_min_view:
+        policy_kwargs["features_extractor_class"] = ViewCNN
+    return PPO(
+        "MlpPolicy",
+        venv,
+        learning_rate=args.learning_rate,
+        n_steps=args.n_steps,
+        batch_size=max(rollout // args.n_minibatches, 2),
+        n_epochs=args.n_epochs,
+        gamma=args.gamma,
+        gae_lambda=args.gae_lambda,
+        clip_range=args.clip_range,
+        ent_coef=args.ent_coef,
+        vf_coef=args.vf_coef,
+        policy_kwargs=policy_kwargs,
+        tensorboard_log=tensorboard_log,
+        seed=seed,
+        device="cpu",
+        verbose=0,
+    )
+
+
+class _Progress(BaseCallback):
+    """Reports agent-steps to the trainer and logs episode returns and the env's final metrics."""
+
+    def __init__(self, on_steps, log):
+        super().__init__()
+        self.on_steps = on_steps
+        self.log = log
+
+    def _on_step(self) -> bool:
+        self.on_steps(self.training_env.num_envs)
+        return True
+
+    def _on_rollout_end(self) -> None:
+        venv: SwarmSB3VecEnv = self.training_env
+        step = self.num_timesteps
+        returns = [info["r"] for info in self.model.ep_info_buffer]
+        if returns:
+            self.log("charts/episode_return", float(np.mean(returns)), step)
+        for name, values in venv.pop_finished_metrics().items():
+            self.log(f"metrics/{name}", float(np.mean(values)), step)
+        for name, values in venv.last_info.get("metrics", {}).items():
+            self.log(f"metrics_now/{name}", float(np.mean(values)), step)
+
+
+class PPOLearner:
+    """Trainer interface used by ``swarmgym train``: ``train(steps)``, ``save(path)``, ``load(...)``."""
+
+    algo = "ppo"
+    suffix = ".zip"
+
+    def __init__(self, venv: SwarmSB3VecEnv, model: PPO, args: PPOArgs):
+        self.venv = venv
+        self.model = model
+        self.args = args
+
+    @classmethod
+    def create(
+        cls, env_id: str, config: dict, seed: int, num_copies: int, max_cycles: int | None, **hyper
+    ) -> PPOLearner:
+        """A fresh learner; ``hyper`` overrides :class:`PPOArgs` fields."""
+        args = PPOArgs(**hyper)
+        torch.set_num_threads(1)
+        torch.use_deterministic_algorithms(True)
+        venv = SwarmSB3VecEnv(env_id, num_copies=num_copies, seed=seed, max_cycles=max_cycles, **config)
+        return cls(venv, make_ppo(venv, seed, args), args)
+
+    @classmethod
+    def load(
+        cls,
+        path: str | Path,
+        env_id: str,
+        config: dict,
+        seed: int,
+        num_copies: int,
+        max_cycles: int | None,
+        **hyper,
+    ) -> PPOLearner:
+        """Resume from a checkpoint (weights, optimiser, step count); the env reseeds from the step."""
+        args = PPOArgs(**hyper)
+        venv = SwarmSB3VecEnv(env_id, num_copies=num_copies, max_cycles=max_cycles, **config)
+        model = PPO.load(path, env=venv, device="cpu")
+        model.set_random_seed(seed + int(model.num_timesteps))
+        return cls(venv, model, args)
+
+    @property
+    def steps(self) -> int:
+        """Agent-steps trained so far."""
+        return int(self.model.num_timesteps)
+
+    @property
+    def chunk(self) -> int:
+        """Agent-steps of one rollout: training advances in whole rollouts."""
+        return self.args.n_steps * self.venv.num_envs
+
+    def train(self, steps: int, on_steps, log) -> None:
+        """Train for at least ``steps`` more agent-steps (whole rollouts)."""
+        self.model.learn(
+            steps, callback=_Progress(on_steps, log), reset_num_timesteps=False, progress_bar=False
+        )
+
+    def set_logdir(self, path: str | Path) -> None:
+        """Send SB3's own training statistics (losses, KL, clip fraction) to TensorBoard under ``path``."""
+        from stable_baselines3.common.logger import configure
+
+        self.model.set_logger(configure(str(path), ["tensorboard"]))
+
+    def save(self, path: str | Path) -> None:
+        """Write the SB3 zip (weights, optimiser, hyperparameters, step count) to ``path``."""
+        self.model.save(path)
+
+    def hyper(self) -> dict[str, Any]:
+        """The hyperparameters as a dict (recorded in run.json)."""
+        return asdict(self.args)
+
+
+class PPOPolicy(Policy):
+    """A trained SB3 PPO model acting for every agent: (B, N, k, k, C) -> (B, N, ...) actions.
+
+    Args:
+        path: the ``.zip`` written by SB3 (``model.save``).
+        deterministic: take the distribution's mode (default) rather than sampling.
+    """
+
+    def __init__(self, path: str | Path, deterministic: bool = True):
+        self.model = PPO.load(path, device="cpu")
+        self.deterministic = deterministic
+        self.observation_space = self.model.observation_space
+        self.action_space = self.model.action_space
+
+    def act(self, observations: np.ndarray, info: dict[str, Any]) -> np.ndarray:
+        """Flatten agents and copies into one batch, run the policy once, reshape back."""
+        batch_shape = observations.shape[:2]
+        flat = observations.reshape(-1, *observations.shape[2:])
+        actions, _ = self.model.predict(flat, deterministic=self.deterministic)
+        return actions.reshape(*batch_shape, *np.shape(actions)[1:])
