@@ -9,9 +9,11 @@ from collections.abc import Callable
 
 from agents.base import Policy, RandomPolicy
 from agents.rule_based import harvesters
+from agents.rule_based.couzin import CouzinPolicy
 from agents.rule_based.kuramoto import KuramotoPolicy
 from agents.rule_based.opinion import DeffuantPolicy, DeGrootPolicy, HegselmannKrausePolicy
 from agents.rule_based.schelling import SchellingPolicy
+from agents.rule_based.vicsek import VicsekLocalPolicy, VicsekPolicy
 from swarmgym.core.model import SwarmModel
 from swarmgym.registry import spec
 
@@ -29,6 +31,11 @@ RULE_BASED: dict[str, dict[str, Factory]] = {
         "deffuant": lambda model, seed: DeffuantPolicy.for_model(model, seed=seed),
         "degroot": lambda model, seed: DeGrootPolicy.for_model(model),
     },
+    "flocking_v0": {
+        "vicsek": lambda model, seed: VicsekPolicy.for_model(model),
+        "vicsek_local": lambda model, seed: VicsekLocalPolicy.for_model(model),
+        "couzin": lambda model, seed: CouzinPolicy.for_model(model),
+    },
     "segregation_v0": {
         "schelling": lambda model, seed: SchellingPolicy(model.config.tolerance, model.channels, seed=seed),
         "schelling_walk": lambda model, seed: SchellingPolicy(
@@ -41,6 +48,7 @@ RULE_BASED: dict[str, dict[str, Factory]] = {
 REFERENCE = {
     "commons_v0": "restrained",
     "consensus_v0": "kuramoto",
+    "flocking_v0": "vicsek",
     "segregation_v0": "schelling",
 }
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from swarmgym.core.model import SwarmModel
 from swarmgym.envs.commons.dynamics import CommonsModel
 from swarmgym.envs.consensus.dynamics import ConsensusModel
+from swarmgym.envs.flocking.dynamics import FlockingModel
 from swarmgym.envs.segregation.dynamics import SegregationModel
 
 
@@ -56,6 +57,24 @@ ENVS: dict[str, EnvSpec] = {
             "Schelling segregation on a lattice",
             presets={"small": {"size": 8, "vacancy": 0.25}},
             scale=lambda n: {"size": max(4, math.ceil(math.sqrt(n / 0.9))), "block_size": 4},
+        ),
+        EnvSpec(
+            "flocking_v0",
+            FlockingModel,
+            500,
+            "Vicsek/Couzin flocking in a continuous box",
+            presets={
+                "small": {"n_agents": 20, "density": 2.0},
+                # Couzin et al. 2002 in their units (r_r = 1, v0 = 0.3): a mill, and a parallel group.
+                "couzin_mill": {
+                    "n_agents": 100, "box_size": 100.0, "speed": 0.3, "noise": 0.17, "spawn_extent": 0.2,
+                    "zone_repulsion": 1.0, "zone_orientation": 2.0, "zone_attraction": 16.0,
+                },
+                "couzin_parallel": {
+                    "n_agents": 100, "box_size": 100.0, "speed": 0.3, "noise": 0.17, "spawn_extent": 0.2,
+                    "zone_repulsion": 1.0, "zone_orientation": 14.0, "zone_attraction": 28.0,
+                },
+            },
         ),
         EnvSpec(
             "consensus_v0",

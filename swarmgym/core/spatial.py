@@ -1,11 +1,14 @@
 """Batched neighbour search for continuous worlds: a cell list over B copies × N agents at once.
 
 Every copy's square box [0, L)² (periodic) or [0, L]² (walled) is cut into n × n cells of side
-L / n >= radius, so every neighbour within ``radius`` lies in the owner's own cell or one of the 8
-around it. Agents of all copies are sorted once by the key (copy, cell row, cell column); then, for each
-of the 9 neighbouring cells, every owner's candidate list is a contiguous slice of the sorted order,
-and all slices are expanded into pairs with one vectorised "ragged arange". Cost O(B N ρ r²), no
-O(N²) step and no Python loop over copies or agents (the only loop runs over the 9 cell offsets).
+L / n >= radius / 2, so every neighbour within ``radius`` lies within 2 cells of the owner's cell. Agents
+of all copies are sorted once by the key (copy, cell row, cell column); then, for each cell offset,
+every owner's candidate list is a contiguous slice of the sorted order, and all slices are expanded
+into pairs with one vectorised "ragged arange". A full search scans a half shell (12 of the 24
+surrounding cells, plus the owner's own cell from the owner onwards), so each unordered pair is
+tested once and reported both ways. Cost O(B N ρ r²), no O(N²) step and no Python loop over copies
+or agents (the only loop runs over the cell offsets). Tiny tori fall back to cells of side >= r, or
+to one cell per copy.
 
 Pairs are reported per owner, in both directions (i -> j and j -> i), with the minimum-image offset
 on a torus; for ``radius > L / 2`` only the nearest image of each agent counts.
@@ -34,8 +37,13 @@ class Pairs:
 
     def within(self, radius: float) -> Pairs:
         """The sub-list with ``distance < radius`` (radius no larger than the search radius)."""
-        keep = self.distance < radius
-        return Pairs(self.owner[keep], self.neighbour[keep], self.offset[keep], self.distance[keep])
+        keep = np.flatnonzero(self.distance < radius)
+        return Pairs(
+            self.owner.take(keep),
+            self.neighbour.take(keep),
+            self.offset.take(keep, axis=0),
+            self.distance.take(keep),
+        )
 
     def __len__(self) -> int:
         return int(self.owner.shape[0])
@@ -65,11 +73,20 @@ def neighbour_pairs(
         owners: optional (K,) flat indices of the only owners to search for (others get no pairs).
 
     Returns:
-        :class:`Pairs`, grouped by cell offset (not sorted by owner).
+        :class:`Pairs` (not sorted by owner). Without ``owners`` each unordered pair is found once, over
+        a half shell of cells, and reported in both directions.
     """
     batch, n_agents = positions.shape[:2]
     flat = np.ascontiguousarray(positions, dtype=np.float64).reshape(-1, 2)
-    n_cells = max(1, int(box // radius))
+    # Cells of side >= radius / reach: the neighbours lie within ``reach`` cells. Half-size cells
+    # (reach 2) scan 12.5 cells of area (r/2)² per agent instead of 4.5 of area r²: fewer candidates.
+    reach = 2
+    n_cells = int(box // (radius / reach))
+    if torus and n_cells < 2 * reach + 1:
+        reach, n_cells = 1, int(box // radius)
+        if n_cells < 3:  # tiny torus: one cell, every pair of the copy is a candidate
+            n_cells = 1
+    n_cells = max(n_cells, 1)
     cell_side = box / n_cells
     cell_xy = np.clip(np.floor(flat / cell_side).astype(np.int64), 0, n_cells - 1)
     copy = np.repeat(np.arange(batch, dtype=np.int64), n_agents)
@@ -77,46 +94,76 @@ def neighbour_pairs(
     order = np.argsort(key, kind="stable")
     counts = np.bincount(key, minlength=batch * n_cells * n_cells)
     starts = np.cumsum(counts) - counts
+    # Work in sorted order: candidate slices are contiguous and the gathers cache-friendly.
+    sorted_x, sorted_y = flat[order, 0], flat[order, 1]
+    sorted_cell = cell_xy[order]
+    sorted_copy = copy[order]
+    half = owners is None
+    if half:
+        own = np.arange(flat.shape[0], dtype=np.int64)
+    else:
+        rank = np.empty_like(order)
+        rank[order] = np.arange(order.shape[0])
+        own = rank[np.asarray(owners, dtype=np.int64)]
+    own_x, own_y, own_copy = sorted_cell[own, 0], sorted_cell[own, 1], sorted_copy[own]
 
-    own = np.arange(flat.shape[0], dtype=np.int64) if owners is None else np.asarray(owners, dtype=np.int64)
-    own_x, own_y, own_copy = cell_xy[own, 0], cell_xy[own, 1], copy[own]
-    # On a small torus the 3 neighbouring cells per axis are not distinct: visit each cell once.
-    shifts = (-1, 0, 1) if (not torus or n_cells >= 3) else tuple(range(n_cells))
-    block_owner, block_start, block_count = [], [], []
-    for dy in shifts:
-        for dx in shifts:
-            cx, cy = own_x + dx, own_y + dy
-            if torus:
-                cx %= n_cells
-                cy %= n_cells
-                sel = slice(None)
-            else:
-                sel = (cx >= 0) & (cx < n_cells) & (cy >= 0) & (cy < n_cells)
-            cell = (own_copy[sel] * n_cells + cy[sel]) * n_cells + cx[sel]
-            block_owner.append(own[sel])
-            block_start.append(starts[cell])
-            block_count.append(counts[cell])
+    # On a torus of n_cells = 1 the only cell is the own cell (reach >= 1 otherwise gives distinct cells).
+    span = range(-reach, reach + 1) if (n_cells > 1 or not torus) else range(1)
+    shifts = [(dx, dy) for dy in span for dx in span]
+    if half:  # one of each pair of opposite cells; the own cell is scanned from the owner onwards
+        shifts = [(dx, dy) for dx, dy in shifts if dy > 0 or (dy == 0 and dx > 0)]
+    else:
+        shifts = [shift for shift in shifts if shift != (0, 0)]
+    own_cell = (own_copy * n_cells + own_y) * n_cells + own_x
+    if half:
+        block_owner = [own]
+        block_start = [own + 1]
+        block_count = [starts[own_cell] + counts[own_cell] - own - 1]
+    else:
+        block_owner, block_start, block_count = [own], [starts[own_cell]], [counts[own_cell]]
+    for dx, dy in shifts:
+        cx, cy = own_x + dx, own_y + dy
+        if torus:
+            cx %= n_cells
+            cy %= n_cells
+            sel = slice(None)
+        else:
+            sel = (cx >= 0) & (cx < n_cells) & (cy >= 0) & (cy < n_cells)
+        cell = (own_copy[sel] * n_cells + cy[sel]) * n_cells + cx[sel]
+        block_owner.append(own[sel])
+        block_start.append(starts[cell])
+        block_count.append(counts[cell])
     block_owner = np.concatenate(block_owner)
     block_start = np.concatenate(block_start)
     block_count = np.concatenate(block_count)
-    nonempty = block_count > 0
-    block_owner, block_start, block_count = (
-        block_owner[nonempty],
-        block_start[nonempty],
-        block_count[nonempty],
-    )
 
-    # Ragged arange: pair p of block b reads order[block_start[b] + (p - first pair of b)].
+    # Ragged arange: candidate p of block b is sorted index block_start[b] + (p - first candidate of b).
     total = int(block_count.sum())
     first = np.cumsum(block_count) - block_count
     pair_owner = np.repeat(block_owner, block_count)
-    slot = np.arange(total, dtype=np.int64) + np.repeat(block_start - first, block_count)
-    pair_neighbour = order[slot]
-
-    offset = minimum_image(flat[pair_neighbour] - flat[pair_owner], box, torus)
-    distance = np.sqrt(np.einsum("pi,pi->p", offset, offset))
-    keep = (distance < radius) & (pair_neighbour != pair_owner)
-    return Pairs(pair_owner[keep], pair_neighbour[keep], offset[keep], distance[keep])
+    pair_neighbour = np.arange(total, dtype=np.int64) + np.repeat(block_start - first, block_count)
+    # 1-D gathers and masks: far cheaper than fancy-indexing (P, 2) rows.
+    dx = sorted_x.take(pair_neighbour) - sorted_x.take(pair_owner)
+    dy = sorted_y.take(pair_neighbour) - sorted_y.take(pair_owner)
+    if torus:
+        dx -= box * np.rint(dx / box)
+        dy -= box * np.rint(dy / box)
+    distance = np.sqrt(dx * dx + dy * dy)
+    keep = np.flatnonzero((distance < radius) & (pair_neighbour != pair_owner))
+    pair_owner, pair_neighbour = order.take(pair_owner.take(keep)), order.take(pair_neighbour.take(keep))
+    dx, dy, distance = dx.take(keep), dy.take(keep), distance.take(keep)
+    if half:
+        pair_owner, pair_neighbour = (
+            np.concatenate([pair_owner, pair_neighbour]),
+            np.concatenate([pair_neighbour, pair_owner]),
+        )
+        dx, dy, distance = (
+            np.concatenate([dx, -dx]),
+            np.concatenate([dy, -dy]),
+            np.concatenate([distance, distance]),
+        )
+    offset = np.stack([dx, dy], axis=1)
+    return Pairs(pair_owner, pair_neighbour, offset, distance)
 
 
 def nearest_neighbour_distance(

@@ -1,0 +1,1 @@
+"""Vicsek/Couzin flocking: the model folder behind ``swarmgym.flocking_v0``."""

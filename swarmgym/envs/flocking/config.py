@@ -1,0 +1,108 @@
+"""Configuration of the Vicsek/Couzin flocking env."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from swarmgym.core.config import check_choice, check_float, check_int, check_odd
+
+
+@dataclass(frozen=True)
+class FlockingConfig:
+    """Every field of ``flocking_v0``; pass any of them as keywords to the env constructors."""
+
+    n_agents: int = 300
+    """Number of agents N, in [2, 1_000_000]."""
+    density: float = 4.0
+    """Vicsek's rho = N / L²; sets the box side L = sqrt(N / density) unless ``box_size`` is given. > 0."""
+    box_size: float | None = None
+    """Side L of the square box; overrides ``density`` when given. > 0."""
+    torus: bool = True
+    """Periodic box (Vicsek); False puts reflecting walls around it."""
+    speed: float = 0.03
+    """Distance v0 every agent moves per step, > 0 and < L / 2."""
+    radius: float = 1.0
+    """Vicsek interaction radius r (exact aggregates, rewards, cluster metric), > 0."""
+    noise: float = 2.0
+    """Vicsek noise eta in [0, 2 pi]: full width of the uniform angular noise U[-eta/2, eta/2] per step."""
+    view_size: int = 5
+    """Side k of the egocentric k×k observation window, odd >= 1."""
+    cell_size: float = 0.4
+    """Side of one observation cell in world units (k = 5, 0.4 covers the r = 1 disc). > 0."""
+    rotate_view: bool = True
+    """Rotate each window to the agent's heading (row 0 ahead); False keeps it world-aligned (+y up)."""
+    action_type: str = "continuous"
+    """``"continuous"``: Box turn in [-max_turn, max_turn]; ``"discrete"``: one of ``n_turns`` turn angles."""
+    max_turn: float = math.pi
+    """Largest turn per step in radians, in (0, pi]; pi lets an agent take any heading (Vicsek needs it)."""
+    n_turns: int = 7
+    """Number of evenly spaced turn angles in [-max_turn, max_turn] of the discrete action, odd >= 3."""
+    zone_repulsion: float = 0.1
+    """Couzin repulsion radius r_r (agent_info zone aggregates), > 0."""
+    zone_orientation: float = 0.5
+    """Couzin orientation radius r_o >= r_r."""
+    zone_attraction: float = 1.0
+    """Couzin attraction radius r_a >= r_o (searching beyond ``radius`` costs time)."""
+    blind_angle: float = math.pi / 2
+    """Couzin blind angle behind each agent, in [0, 2 pi): the zone aggregates do not see neighbours there."""
+    spawn_extent: float = 1.0
+    """Agents start uniformly in the centred square of side spawn_extent * L, in (0, 1]."""
+    alignment_weight: float = 1.0
+    """Reward per unit of mean cos(theta_j - theta_i) over the other agents within ``radius``."""
+    isolation_penalty: float = 1.0
+    """Cohesion term: penalty for having no other agent within ``radius``, >= 0."""
+    collision_penalty: float = 1.0
+    """Penalty per other agent closer than ``min_distance``, >= 0."""
+    team_weight: float = 0.0
+    """Shared team term: every agent receives team_weight * global polarisation."""
+    min_distance: float = 0.05
+    """Collision distance, in (0, radius]."""
+
+    def __post_init__(self) -> None:
+        check_int("n_agents", self.n_agents, 2, 1_000_000)
+        check_float("density", self.density, 0.0, open_low=True)
+        if self.box_size is not None:
+            check_float("box_size", self.box_size, 0.0, open_low=True)
+        check_choice("torus", self.torus, (True, False))
+        check_float("speed", self.speed, 0.0, self.box / 2, open_low=True, open_high=True)
+        check_float("radius", self.radius, 0.0, open_low=True)
+        check_float("noise", self.noise, 0.0, 2 * math.pi)
+        check_odd("view_size", self.view_size, 1)
+        check_float("cell_size", self.cell_size, 0.0, open_low=True)
+        check_choice("rotate_view", self.rotate_view, (True, False))
+        check_choice("action_type", self.action_type, ("continuous", "discrete"))
+        check_float("max_turn", self.max_turn, 0.0, math.pi, open_low=True)
+        check_odd("n_turns", self.n_turns, 3)
+        check_float("zone_repulsion", self.zone_repulsion, 0.0, open_low=True)
+        check_float("zone_orientation", self.zone_orientation, self.zone_repulsion)
+        check_float("zone_attraction", self.zone_attraction, self.zone_orientation)
+        check_float("blind_angle", self.blind_angle, 0.0, 2 * math.pi, open_high=True)
+        check_float("spawn_extent", self.spawn_extent, 0.0, 1.0, open_low=True)
+        check_float("alignment_weight", self.alignment_weight)
+        check_float("isolation_penalty", self.isolation_penalty, 0.0)
+        check_float("collision_penalty", self.collision_penalty, 0.0)
+        check_float("team_weight", self.team_weight)
+        check_float("min_distance", self.min_distance, 0.0, self.radius, open_low=True)
+
+    @property
+    def box(self) -> float:
+        """Side L of the box: ``box_size`` or sqrt(N / density)."""
+        return float(self.box_size) if self.box_size is not None else math.sqrt(self.n_agents / self.density)
+
+    @property
+    def view_radius(self) -> float:
+        """Distance from an agent to the farthest point of its window (its corner): k * cell_size / sqrt 2."""
+        return self.view_size * self.cell_size / math.sqrt(2.0)
+
+    @property
+    def search_radius(self) -> float:
+        """One neighbour search covers everything: view, Vicsek radius and Couzin zones."""
+        return max(self.view_radius, self.radius, self.zone_attraction)
+
+    @property
+    def turn_angles(self) -> np.ndarray:
+        """(n_turns,) the discrete action's turn angles, evenly spaced in [-max_turn, max_turn]."""
+        return np.linspace(-self.max_turn, self.max_turn, self.n_turns)

@@ -1,0 +1,409 @@
+"""Vicsek/Couzin flocking: batch-first numpy dynamics (no PettingZoo, no pygame)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from gymnasium import spaces
+
+from swarmgym.core.model import State, SwarmModel, Transition
+from swarmgym.core.rng import BatchRandom
+from swarmgym.core.spatial import Pairs, nearest_neighbour_distance, neighbour_pairs
+from swarmgym.core.window import rasterise
+from swarmgym.envs.flocking import metrics
+from swarmgym.envs.flocking.config import FlockingConfig
+
+
+@dataclass
+class FlockingState(State):
+    """Arrays of B copies: ``position`` (B, N, 2) float64 (x, y) and ``heading`` (B, N) float64 in [-pi, pi).
+
+    ``last_action`` (B, N, A) float32 is the previous step's action as the mean-field agents read it:
+    the turn (A = 1) for the Box action, the one-hot turn index (A = n_turns) for the Discrete one;
+    zeros before the first step.
+    """
+
+    position: np.ndarray
+    heading: np.ndarray
+    last_action: np.ndarray
+
+
+def wrap_angle(angle: np.ndarray) -> np.ndarray:
+    """Angles mapped to [-pi, pi)."""
+    return (angle + np.pi) % (2 * np.pi) - np.pi
+
+
+class Neighbourhood:
+    """What one state's positions and headings determine, computed once and shared by every hook.
+
+    ``everyone``: pairs within ``config.search_radius`` (view, r and Couzin zones); ``within_r``: those
+    closer than r; ``count``, ``cos_sum``, ``sin_sum`` (B*N,): number of other agents within r and the
+    sums of their heading cos / sin; ``cos``, ``sin`` (B*N,): each agent's own heading unit vector.
+    """
+
+    def __init__(self, state: FlockingState, box: float, cfg: FlockingConfig):
+        self.position = state.position.copy()
+        self.heading = state.heading.copy()
+        flat = self.heading.ravel()
+        size = flat.shape[0]
+        self.cos, self.sin = np.cos(flat), np.sin(flat)
+        self.everyone = neighbour_pairs(self.position, box, cfg.torus, cfg.search_radius * (1 + 1e-9))
+        self.within_r = self.everyone.within(cfg.radius) if cfg.radius < cfg.search_radius else self.everyone
+        owner, neighbour = self.within_r.owner, self.within_r.neighbour
+        self.count = np.bincount(owner, minlength=size)
+        self.cos_sum = np.bincount(owner, self.cos[neighbour], minlength=size)
+        self.sin_sum = np.bincount(owner, self.sin[neighbour], minlength=size)
+
+    def matches(self, state: FlockingState) -> bool:
+        """Whether ``state`` still has exactly these positions and headings."""
+        return (
+            self.position.shape == state.position.shape
+            and np.array_equal(self.position, state.position)
+            and np.array_equal(self.heading, state.heading)
+        )
+
+
+class FlockingModel(SwarmModel):
+    """Vicsek/Couzin flocking: self-propelled agents in a continuous box turn to align with their neighbours.
+
+    ## Description
+    N agents move at constant speed v0 (``speed``) in an L×L box, periodic by default (``torus``) or
+    walled (agents reflect off the walls: the normal velocity component flips). Each step, in
+    Vicsek's order: every agent turns by its action, the env adds angular noise
+    xi ~ U[-eta/2, eta/2] (eta = ``noise``, the full width, Vicsek's convention), then every agent
+    moves by v0 along its new heading. With the rule-based ``vicsek`` agent (turn to the mean heading
+    of all agents within r including itself) this is exactly the Vicsek model (1995): at density 4 the
+    polarisation falls from ≈ 0.99 at eta = 0.5 to ≈ 0.23 at eta = 4 (N = 300). With the ``couzin``
+    agent and the registry presets ``couzin_mill`` / ``couzin_parallel`` (Couzin et al. 2002's units,
+    r_r = 1) a narrow orientation zone gives a mill and a wide one a parallel group.
+
+    ## Actions
+    ``action_type="continuous"``: ``Box(-max_turn, max_turn, (1,), float32)``, the turn in radians
+    (the bounds are legal actions; max_turn = pi reaches every heading). ``action_type="discrete"``:
+    ``Discrete(n_turns)``, action a turns by ``linspace(-max_turn, max_turn, n_turns)[a]`` (n_turns is
+    odd, so the middle action goes straight).
+
+    ## Observation: ``Box((k, k, C), float32)``, egocentric
+    A k×k grid (k = ``view_size``) of square cells of side ``cell_size`` centred on the agent; with
+    ``rotate_view`` it is turned to the agent's heading (row 0 ahead, column 0 left), otherwise
+    world-aligned (row 0 is +y, column 0 is -x). Channels, in order:
+
+    * ``count``: number of other agents in the cell (the agent itself is not counted), in [0, N - 1];
+    * ``cos``: mean cos(theta_j - theta_i) of the relative headings of the agents in the cell (0 if empty);
+    * ``sin``: mean sin(theta_j - theta_i) likewise (positive: the neighbour heads to the agent's left);
+    * ``wall`` (only when ``torus=False``): 1 where the cell's centre lies outside the box.
+
+    Cells hold everyone whose minimum-image offset falls in them, so the observation alone carries the
+    local alignment rule (the ``vicsek_local`` agent acts on it only).
+
+    ## Reward (all agents at once, after the move)
+    ``alignment_weight * mean_{j within r} cos(theta_j - theta_i)`` (0 with no neighbour)
+    ``- isolation_penalty * [no other agent within r]``
+    ``- collision_penalty * #{j : |x_j - x_i| < min_distance}``
+    ``+ team_weight * phi`` (the copy's global polarisation, a shared team term; off by default).
+
+    ## Start state and episode end
+    Positions uniform in the centred square of side ``spawn_extent * L``, headings uniform in [-pi, pi).
+    No termination; truncation after ``max_cycles`` steps (default 500).
+
+    ## Metrics (``infos[agent]``, per step)
+    ``polarisation`` phi = |mean e^{i theta}|; ``milling`` |mean r̂_ic × v̂_i| (centroid by circular
+    mean on a torus); ``largest_cluster`` (fraction of agents in the largest connected component of the
+    graph of pairs closer than r); ``n_clusters``; ``nearest_neighbour_distance`` (mean over agents);
+    ``collision_rate`` (fraction of agents with someone closer than ``min_distance``).
+
+    ## Privileged agent info (``model.agent_info``; not part of the observation)
+    Exact aggregates over the agents within r found by the cell-list search of
+    :mod:`swarmgym.core.spatial`: ``neighbour_count`` (B, N) including the agent itself,
+    ``neighbour_heading_sum`` (B, N, 2) sum of (cos, sin) of their headings including itself,
+    ``heading`` (B, N); Couzin zone aggregates over the neighbours outside the blind angle:
+    ``repulsion_count`` / ``repulsion_sum`` (sum of unit vectors towards neighbours closer than r_r),
+    ``orientation_count`` / ``orientation_sum`` (sum of heading unit vectors of neighbours in
+    [r_r, r_o)), ``attraction_count`` / ``attraction_sum`` (unit vectors towards neighbours in
+    [r_o, r_a)), counts (B, N) int64 and sums (B, N, 2) in world coordinates, the agent itself excluded;
+    ``neighbour_mean_action`` (B, N, A) float32: mean ``last_action`` of the other agents within r.
+
+    ## Arguments
+    See :class:`swarmgym.envs.flocking.config.FlockingConfig` (n_agents, density or box_size, torus,
+    speed, radius, noise, view_size, cell_size, rotate_view, action_type, max_turn, n_turns, Couzin zones
+    and blind angle, spawn_extent, reward weights, min_distance).
+
+    ## Version History
+    * v0: initial release.
+
+    ## References
+    T. Vicsek, A. Czirók, E. Ben-Jacob, I. Cohen, O. Shochet, Novel type of phase transition in a system
+    of self-driven particles, Phys. Rev. Lett. 75 (1995) 1226. I. D. Couzin, J. Krause, R. James,
+    G. D. Ruxton, N. R. Franks, Collective memory and spatial sorting in animal groups, J. Theor. Biol.
+    218 (2002) 1.
+    """
+
+    name = "flocking_v0"
+    config_cls = FlockingConfig
+    render_fps = 20
+
+    def __init__(self, config: FlockingConfig):
+        super().__init__(config)
+        cfg = config
+        self.box = cfg.box
+        self.channels = ("count", "cos", "sin") + (() if cfg.torus else ("wall",))
+        k, n_channels = cfg.view_size, len(self.channels)
+        low = np.zeros((k, k, n_channels), dtype=np.float32)
+        high = np.ones((k, k, n_channels), dtype=np.float32)
+        low[..., 1:3] = -1.0
+        high[..., 0] = cfg.n_agents - 1
+        self.observation_space = spaces.Box(low, high, dtype=np.float32)
+        if cfg.action_type == "continuous":
+            self.action_space = spaces.Box(-cfg.max_turn, cfg.max_turn, (1,), np.float32)
+            self.action_dim = 1
+        else:
+            self.action_space = spaces.Discrete(cfg.n_turns)
+            self.action_dim = cfg.n_turns
+        self.turn_angles = cfg.turn_angles
+        n = cfg.n_agents
+        self.state_space = spaces.Box(
+            np.tile(np.array([0.0, 0.0, -np.pi], dtype=np.float32), (n, 1)),
+            np.tile(np.array([self.box, self.box, np.pi], dtype=np.float32), (n, 1)),
+            dtype=np.float32,
+        )
+        self._cache: Neighbourhood | None = None
+
+    @property
+    def n_agents(self) -> int:
+        """N agents per copy."""
+        return self.config.n_agents
+
+    # -- state transitions -------------------------------------------------------------------------
+
+    def reset(self, rng: BatchRandom) -> FlockingState:
+        """Uniform positions in the spawn square and uniform headings, copy b from its own generator."""
+        cfg = self.config
+        n = self.n_agents
+        draws = rng.random((3 * n,))
+        side = cfg.spawn_extent * self.box
+        position = (self.box - side) / 2 + side * draws[:, : 2 * n].reshape(rng.batch, n, 2)
+        heading = wrap_angle(2 * np.pi * draws[:, 2 * n :] - np.pi)
+        return FlockingState(
+            t=np.zeros(rng.batch, dtype=np.int64),
+            position=position,
+            heading=heading,
+            last_action=np.zeros((rng.batch, n, self.action_dim), dtype=np.float32),
+        )
+
+    def step(self, state: FlockingState, actions: np.ndarray, rng: BatchRandom) -> Transition:
+        """Turn by the action, add noise U[-eta/2, eta/2], then move by v0 along the new heading."""
+        cfg = self.config
+        noise = rng.uniform(-cfg.noise / 2, cfg.noise / 2, (self.n_agents,))
+        if cfg.action_type == "continuous":
+            turn = actions[..., 0].astype(np.float64)
+            state.last_action = actions.astype(np.float32).reshape(state.heading.shape + (1,))
+        else:
+            turn = self.turn_angles[actions]
+            state.last_action = np.eye(self.action_dim, dtype=np.float32)[actions]
+        heading = state.heading + turn + noise
+        position = state.position + cfg.speed * np.stack([np.cos(heading), np.sin(heading)], axis=-1)
+        box = self.box
+        if cfg.torus:
+            position %= box
+            position[position >= box] = 0.0  # -1e-17 % box rounds to box
+        else:
+            low, high = position < 0.0, position > box
+            position = np.where(low, -position, np.where(high, 2 * box - position, position))
+            position = np.clip(position, 0.0, box)
+            flip_x = low[..., 0] | high[..., 0]
+            heading = np.where(flip_x, np.pi - heading, heading)
+            heading = np.where(low[..., 1] | high[..., 1], -heading, heading)
+        state.position = position
+        state.heading = wrap_angle(heading)
+        return Transition(self._rewards(state), np.zeros(state.heading.shape, dtype=bool))
+
+    def _rewards(self, state: FlockingState) -> np.ndarray:
+        """(B, N) float32 alignment + cohesion - collisions + team term, after the move."""
+        cfg = self.config
+        batch, n = state.heading.shape
+        local = self.local(state)
+        pairs, count, cos_sum, sin_sum = local.within_r, local.count, local.cos_sum, local.sin_sum
+        alignment = np.divide(
+            local.cos * cos_sum + local.sin * sin_sum,
+            count,
+            out=np.zeros(count.shape),
+            where=count > 0,
+        )
+        collisions = np.bincount(pairs.owner[pairs.distance < cfg.min_distance], minlength=batch * n)
+        rewards = cfg.alignment_weight * alignment - cfg.isolation_penalty * (count == 0)
+        rewards = rewards - cfg.collision_penalty * collisions
+        rewards = rewards.reshape(batch, n)
+        if cfg.team_weight:
+            rewards = rewards + cfg.team_weight * metrics.polarisation(state.heading)[:, None]
+        return rewards.astype(np.float32)
+
+    # -- neighbour search (shared by rewards, observations, metrics and agent info) -----------------
+
+    def local(self, state: FlockingState) -> Neighbourhood:
+        """The :class:`Neighbourhood` of ``state``, memoised on its exact positions and headings.
+
+        step (rewards), observe, metrics and agent_info of one state all read one neighbour search; the
+        memo compares copies of the arrays, so any change (including an in-place auto-reset) recomputes.
+        """
+        if self._cache is None or not self._cache.matches(state):
+            self._cache = Neighbourhood(state, self.box, self.config)
+        return self._cache
+
+    def pairs(self, state: FlockingState) -> Pairs:
+        """All neighbour pairs within ``config.search_radius`` (see :meth:`local`)."""
+        return self.local(state).everyone
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state["_cache"] = None
+        return state
+
+    # -- observation, metrics, global state, agent info ---------------------------------------------
+
+    def observe(self, state: FlockingState) -> np.ndarray:
+        """(B, N, k, k, C) float32: per-cell neighbour count, mean relative heading cos / sin, walls."""
+        cfg = self.config
+        batch, n = state.heading.shape
+        k = cfg.view_size
+        local = self.local(state)
+        pairs = local.everyone
+        if cfg.view_radius < cfg.search_radius:
+            pairs = pairs.within(cfg.view_radius * (1 + 1e-9))
+        # Relative headings and the rotation by angle-sum identities: no trigonometry per pair, and
+        # columns written in place (fresh temporaries cost page faults at this size).
+        own_cos, own_sin = local.cos.take(pairs.owner), local.sin.take(pairs.owner)
+        their_cos, their_sin = local.cos.take(pairs.neighbour), local.sin.take(pairs.neighbour)
+        values = np.empty((len(pairs), 3))
+        values[:, 0] = 1.0
+        np.multiply(their_cos, own_cos, out=values[:, 1])
+        values[:, 1] += their_sin * own_sin
+        np.multiply(their_sin, own_cos, out=values[:, 2])
+        values[:, 2] -= their_cos * own_sin
+        offsets = pairs.offset
+        if cfg.rotate_view:  # (right, ahead) in the agent's frame, as rasterise reads world (x, y)
+            dx, dy = offsets[:, 0], offsets[:, 1]
+            offsets = np.empty_like(pairs.offset)
+            np.multiply(dx, own_sin, out=offsets[:, 0])
+            offsets[:, 0] -= dy * own_cos
+            np.multiply(dx, own_cos, out=offsets[:, 1])
+            offsets[:, 1] += dy * own_sin
+        sums = rasterise(offsets, pairs.owner, batch * n, k, cfg.cell_size, values)
+        obs = np.empty((batch * n, k, k, len(self.channels)), dtype=np.float32)
+        count = sums[..., 0]
+        obs[..., 0] = count
+        inverse = np.divide(1.0, count, out=np.zeros(count.shape), where=count > 0)
+        for c in (1, 2):
+            np.clip(sums[..., c] * inverse, -1.0, 1.0, out=obs[..., c], casting="unsafe")
+        if not cfg.torus:
+            obs[..., 3] = self._outside(state.position.reshape(-1, 2), state.heading.ravel())
+        return obs.reshape(batch, n, k, k, -1)
+
+    def _outside(self, position: np.ndarray, heading: np.ndarray) -> np.ndarray:
+        """(M, k, k) 1.0 where the window cell's centre lies outside the walled box."""
+        cfg = self.config
+        k, rad = cfg.view_size, cfg.view_size // 2
+        ahead = ((rad - np.arange(k)) * cfg.cell_size)[:, None]
+        right = ((np.arange(k) - rad) * cfg.cell_size)[None, :]
+        if cfg.rotate_view:
+            cos_h, sin_h = np.cos(heading)[:, None, None], np.sin(heading)[:, None, None]
+            dx = ahead * cos_h + right * sin_h
+            dy = ahead * sin_h - right * cos_h
+        else:
+            dx, dy = np.broadcast_to(right, (k, k))[None], np.broadcast_to(ahead, (k, k))[None]
+        x = position[:, 0, None, None] + dx
+        y = position[:, 1, None, None] + dy
+        return ((x < 0) | (x > self.box) | (y < 0) | (y > self.box)).astype(np.float32)
+
+    def metrics(self, state: FlockingState) -> dict[str, np.ndarray]:
+        """Polarisation, milling, largest cluster, cluster count, nearest-neighbour distance, collisions."""
+        cfg = self.config
+        batch, n = state.heading.shape
+        local = self.local(state)
+        everyone, within_r = local.everyone, local.within_r
+        largest, n_clusters = metrics.cluster_stats(within_r, batch, n)
+        nearest = nearest_neighbour_distance(state.position, self.box, cfg.torus, everyone, cfg.search_radius)
+        return {
+            "polarisation": metrics.polarisation(state.heading),
+            "milling": metrics.milling(state.position, state.heading, self.box, cfg.torus),
+            "largest_cluster": largest,
+            "n_clusters": n_clusters,
+            "nearest_neighbour_distance": nearest.mean(axis=1),
+            "collision_rate": metrics.collision_rate(within_r, cfg.min_distance, batch, n),
+        }
+
+    def global_state(self, state: FlockingState) -> np.ndarray:
+        """(B, N, 3) float32 rows (x, y, heading)."""
+        return np.concatenate([state.position, state.heading[..., None]], axis=-1).astype(np.float32)
+
+    def agent_info(self, state: FlockingState) -> dict[str, np.ndarray]:
+        """Exact aggregates within r (Vicsek), Couzin zone aggregates, and the neighbour mean action."""
+        cfg = self.config
+        batch, n = state.heading.shape
+        size = batch * n
+        local = self.local(state)
+        everyone, within_r = local.everyone, local.within_r
+        count, cos_sum, sin_sum = local.count, local.cos_sum, local.sin_sum
+        info = {
+            "heading": state.heading.copy(),
+            "neighbour_count": (count + 1).reshape(batch, n),
+            "neighbour_heading_sum": np.stack([cos_sum + local.cos, sin_sum + local.sin], -1).reshape(
+                batch, n, 2
+            ),
+        }
+
+        last = state.last_action.reshape(size, -1)
+        mean_action = np.stack(
+            [
+                np.bincount(within_r.owner, last[within_r.neighbour, a], minlength=size)
+                for a in range(last.shape[1])
+            ],
+            axis=-1,
+        )
+        mean_action = np.divide(
+            mean_action, count[:, None], out=np.zeros(mean_action.shape), where=count[:, None] > 0
+        )
+        info["neighbour_mean_action"] = mean_action.reshape(batch, n, -1).astype(np.float32)
+
+        # Couzin zones: neighbours behind the agent, inside the blind angle, are not seen.
+        zone = everyone.within(cfg.zone_attraction)
+        direction = np.divide(
+            zone.offset,
+            zone.distance[:, None],
+            out=np.zeros(zone.offset.shape),
+            where=zone.distance[:, None] > 0,
+        )
+        ahead = direction[:, 0] * local.cos[zone.owner] + direction[:, 1] * local.sin[zone.owner]
+        seen = (zone.distance == 0) | (ahead >= -math.cos(cfg.blind_angle / 2) - 1e-12)
+        their_heading = np.stack([local.cos[zone.neighbour], local.sin[zone.neighbour]], axis=1)
+        bands = (
+            ("repulsion", seen & (zone.distance < cfg.zone_repulsion), direction),
+            (
+                "orientation",
+                seen & (zone.distance >= cfg.zone_repulsion) & (zone.distance < cfg.zone_orientation),
+                their_heading,
+            ),
+            ("attraction", seen & (zone.distance >= cfg.zone_orientation), direction),
+        )
+        for name, mask, vectors in bands:
+            owner = zone.owner[mask]
+            info[f"{name}_count"] = np.bincount(owner, minlength=size).reshape(batch, n)
+            info[f"{name}_sum"] = np.stack(
+                [np.bincount(owner, vectors[mask, c], minlength=size) for c in (0, 1)], -1
+            ).reshape(batch, n, 2)
+        return info
+
+    def render(self, canvas, state: FlockingState, copy: int, metrics_now: dict[str, float]) -> None:
+        """Draw copy ``copy``: triangles coloured by heading; step and polarisation in the caption."""
+        from swarmgym.envs.flocking.render import draw
+
+        draw(
+            canvas,
+            state.position[copy],
+            state.heading[copy],
+            self.box,
+            self.config.torus,
+            int(state.t[copy]),
+            metrics_now,
+        )
