@@ -16,8 +16,9 @@ the env's mean action vector.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -230,3 +231,64 @@ def _space_from(checkpoint: dict[str, Any]) -> spaces.Space:
     dtype = np.dtype(record["dtype"])
     low, high = np.array(record["low"], dtype=dtype), np.array(record["high"], dtype=dtype)
     return spaces.Box(low, high, tuple(record["shape"]), dtype)
+
+
+class MeanFieldLearner:
+    """Plumbing shared by the MF-Q and MF-AC trainers (``swarmgym train``): create, save, load.
+
+    Subclasses name their ``args_cls``, the attributes whose ``state_dict`` a checkpoint holds
+    (``modules``), the networks whose ``spec()`` a policy needs to rebuild them (``networks``) and
+    their integer ``counters``.
+    """
+
+    algo: ClassVar[str]
+    args_cls: ClassVar[type]
+    modules: ClassVar[tuple[str, ...]]
+    networks: ClassVar[tuple[str, ...]]
+    counters: ClassVar[tuple[str, ...]] = ("steps",)
+    suffix = ".pt"
+
+    @classmethod
+    def create(cls, env_id: str, config: dict, seed: int, num_copies: int, max_cycles: int | None, **hyper):
+        """A fresh learner; ``hyper`` overrides the fields of ``args_cls``."""
+        return cls(env_id, config, seed, num_copies, max_cycles, cls.args_cls(**hyper))
+
+    @classmethod
+    def load(
+        cls,
+        path: str | Path,
+        env_id: str,
+        config: dict,
+        seed: int,
+        num_copies: int,
+        max_cycles: int | None,
+        **hyper,
+    ):
+        """Resume from a checkpoint; env and generators restart seeded ``seed + steps``."""
+        checkpoint = load_checkpoint(path, cls.algo)
+        args = cls.args_cls(**hyper)
+        learner = cls(env_id, config, seed + int(checkpoint["steps"]), num_copies, max_cycles, args)
+        for name in cls.modules:
+            getattr(learner, name).load_state_dict(checkpoint[name])
+        for name in cls.counters:
+            setattr(learner, name, int(checkpoint[name]))
+        learner.seed = seed
+        return learner
+
+    def save(self, path: str | Path) -> None:
+        """Write the modules, network specs, counters and what loading a policy needs, to ``path``."""
+        torch.save(
+            {
+                "algo": self.algo,
+                **{name: getattr(self, name).state_dict() for name in self.modules},
+                **{f"{name}_spec": getattr(self, name).spec() for name in self.networks},
+                **{name: getattr(self, name) for name in self.counters},
+                "bins": self.args.bins,
+                "action_space": space_record(self.env.venv.action_space),
+            },
+            path,
+        )
+
+    def hyper(self) -> dict[str, Any]:
+        """The hyperparameters as a dict (recorded in run.json)."""
+        return asdict(self.args)

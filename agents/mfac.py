@@ -15,15 +15,13 @@ Steps count agent-steps. Continuous actions are discretised as documented in :mo
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from agents.mean_field import MeanFieldEnv, MeanFieldNet, load_checkpoint, set_determinism, space_record
+from agents.mean_field import MeanFieldEnv, MeanFieldLearner, MeanFieldNet, set_determinism
 from agents.mfq import log_episodes
 
 
@@ -42,11 +40,13 @@ class MFACArgs:
     bins: int = 5
 
 
-class MFACLearner:
+class MFACLearner(MeanFieldLearner):
     """Trainer interface used by ``swarmgym train``: ``train(steps)``, ``save(path)``, ``load(...)``."""
 
     algo = "mfac"
-    suffix = ".pt"
+    args_cls = MFACArgs
+    modules = ("actor", "critic", "actor_optimiser", "critic_optimiser")
+    networks = ("actor", "critic")
 
     def __init__(
         self, env_id: str, config: dict, seed: int, num_copies: int, max_cycles: int | None, args: MFACArgs
@@ -62,34 +62,6 @@ class MFACLearner:
         self.critic_optimiser = torch.optim.Adam(self.critic.parameters(), lr=args.critic_lr)
         self.rng = np.random.default_rng(seed)
         self.steps = 0
-
-    @classmethod
-    def create(
-        cls, env_id: str, config: dict, seed: int, num_copies: int, max_cycles: int | None, **hyper
-    ) -> MFACLearner:
-        """A fresh learner; ``hyper`` overrides :class:`MFACArgs` fields."""
-        return cls(env_id, config, seed, num_copies, max_cycles, MFACArgs(**hyper))
-
-    @classmethod
-    def load(
-        cls,
-        path: str | Path,
-        env_id: str,
-        config: dict,
-        seed: int,
-        num_copies: int,
-        max_cycles: int | None,
-        **hyper,
-    ) -> MFACLearner:
-        """Resume from a checkpoint; env and generators restart seeded ``seed + steps``."""
-        checkpoint = load_checkpoint(path, cls.algo)
-        learner = cls(
-            env_id, config, seed + int(checkpoint["steps"]), num_copies, max_cycles, MFACArgs(**hyper)
-        )
-        for name in ("actor", "critic", "actor_optimiser", "critic_optimiser"):
-            getattr(learner, name).load_state_dict(checkpoint[name])
-        learner.steps, learner.seed = int(checkpoint["steps"]), seed
-        return learner
 
     @property
     def chunk(self) -> int:
@@ -168,25 +140,3 @@ class MFACLearner:
             critic_loss, actor_loss = np.mean(losses, axis=0)
             log("losses/critic", float(critic_loss), self.steps)
             log("losses/actor", float(actor_loss), self.steps)
-
-    def save(self, path: str | Path) -> None:
-        """Write both networks, both optimisers, the step count and what loading needs, to ``path``."""
-        torch.save(
-            {
-                "algo": self.algo,
-                "actor": self.actor.state_dict(),
-                "actor_spec": self.actor.spec(),
-                "critic": self.critic.state_dict(),
-                "critic_spec": self.critic.spec(),
-                "actor_optimiser": self.actor_optimiser.state_dict(),
-                "critic_optimiser": self.critic_optimiser.state_dict(),
-                "steps": self.steps,
-                "bins": self.args.bins,
-                "action_space": space_record(self.env.venv.action_space),
-            },
-            path,
-        )
-
-    def hyper(self) -> dict[str, Any]:
-        """The hyperparameters as a dict (recorded in run.json)."""
-        return asdict(self.args)

@@ -17,15 +17,14 @@ schedule; the replay buffer is refilled (not saved, to keep checkpoints small).
 from __future__ import annotations
 
 import copy
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from agents.mean_field import MeanFieldEnv, MeanFieldNet, load_checkpoint, set_determinism, space_record
+from agents.mean_field import MeanFieldEnv, MeanFieldLearner, MeanFieldNet, set_determinism
 
 
 @dataclass(frozen=True)
@@ -75,11 +74,14 @@ class Replay:
         return {name: torch.as_tensor(getattr(self, name)[index]) for name in names}
 
 
-class MFQLearner:
+class MFQLearner(MeanFieldLearner):
     """Trainer interface used by ``swarmgym train``: ``train(steps)``, ``save(path)``, ``load(...)``."""
 
     algo = "mfq"
-    suffix = ".pt"
+    args_cls = MFQArgs
+    modules = ("q", "q_target", "optimiser")
+    networks = ("q",)
+    counters = ("steps", "updates")
 
     def __init__(
         self, env_id: str, config: dict, seed: int, num_copies: int, max_cycles: int | None, args: MFQArgs
@@ -96,39 +98,6 @@ class MFQLearner:
         self.rng = np.random.default_rng(seed)
         self.steps = 0
         self.updates = 0
-
-    @classmethod
-    def create(
-        cls, env_id: str, config: dict, seed: int, num_copies: int, max_cycles: int | None, **hyper
-    ) -> MFQLearner:
-        """A fresh learner; ``hyper`` overrides :class:`MFQArgs` fields."""
-        return cls(env_id, config, seed, num_copies, max_cycles, MFQArgs(**hyper))
-
-    @classmethod
-    def load(
-        cls,
-        path: str | Path,
-        env_id: str,
-        config: dict,
-        seed: int,
-        num_copies: int,
-        max_cycles: int | None,
-        **hyper,
-    ) -> MFQLearner:
-        """Resume from a checkpoint; env and generators restart seeded ``seed + steps``."""
-        checkpoint = load_checkpoint(path, cls.algo)
-        learner = cls(
-            env_id, config, seed + int(checkpoint["steps"]), num_copies, max_cycles, MFQArgs(**hyper)
-        )
-        learner.q.load_state_dict(checkpoint["q"])
-        learner.q_target.load_state_dict(checkpoint["q_target"])
-        learner.optimiser.load_state_dict(checkpoint["optimiser"])
-        learner.steps, learner.updates, learner.seed = (
-            int(checkpoint["steps"]),
-            int(checkpoint["updates"]),
-            seed,
-        )
-        return learner
 
     @property
     def chunk(self) -> int:
@@ -190,27 +159,6 @@ class MFQLearner:
         if losses:
             log("losses/td", float(np.mean(losses)), self.steps)
         log("charts/beta", self.beta(), self.steps)
-
-    def save(self, path: str | Path) -> None:
-        """Write weights, target, optimiser, counters and what loading needs, to ``path``."""
-        torch.save(
-            {
-                "algo": self.algo,
-                "q": self.q.state_dict(),
-                "q_target": self.q_target.state_dict(),
-                "q_spec": self.q.spec(),
-                "optimiser": self.optimiser.state_dict(),
-                "steps": self.steps,
-                "updates": self.updates,
-                "bins": self.args.bins,
-                "action_space": space_record(self.env.venv.action_space),
-            },
-            path,
-        )
-
-    def hyper(self) -> dict[str, Any]:
-        """The hyperparameters as a dict (recorded in run.json)."""
-        return asdict(self.args)
 
 
 def log_episodes(out: dict[str, Any], log, step: int) -> None:

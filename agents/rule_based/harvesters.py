@@ -84,7 +84,11 @@ class HarvesterPolicy(Policy):
         """A harvester configured from a ``CommonsModel`` (channels and beam geometry)."""
         cfg = model.config
         return cls(
-            model.channels, mode, beam_length=cfg.beam_length, beam_width=cfg.beam_width, can_fire=cfg.beam,
+            model.channels,
+            mode,
+            beam_length=cfg.beam_length,
+            beam_width=cfg.beam_width,
+            can_fire=cfg.beam,
             seed=seed,
         )
 
