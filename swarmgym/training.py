@@ -3,9 +3,10 @@
 A run folder (``--out runs/NAME``) holds ``run.json`` (what was asked and how far it got), the latest
 ``checkpoint.zip|.pt`` (written atomically every ``--checkpoint-every`` agent-steps), the final
 ``model.zip|.pt``, ``tb/`` TensorBoard logs (episode returns, the env's emergence metrics, losses) and
-``eval.json``. ``--resume`` reloads the checkpoint and trains on to the same total. Steps are
-agent-steps (each env step of B copies × N agents counts B * N). Training is deterministic on CPU for a
-given seed (one torch thread, seeded torch and numpy generators, deterministic kernels).
+``eval.json``. ``--resume`` reloads the checkpoint and trains on to the same total (or to a larger
+``--steps``). Steps are agent-steps (each env step of B copies × N agents counts B * N). Training is
+deterministic on CPU for a given seed (one torch thread, seeded torch and numpy generators,
+deterministic kernels).
 """
 
 from __future__ import annotations
@@ -144,7 +145,8 @@ def train(
     """Train ``algo`` on ``env_id`` into the folder ``out``; return ``run.json`` with the evaluation added.
 
     ``config`` overrides :data:`LEARNING_DEFAULTS` (``None`` values take the defaults). With ``resume``
-    every argument comes from the folder's ``run.json`` and training continues from its checkpoint.
+    every argument comes from the folder's ``run.json`` and training continues from its checkpoint, up
+    to the recorded total or to ``steps`` when that is larger (extending the run).
     """
     import torch
     from torch.utils.tensorboard import SummaryWriter
@@ -154,6 +156,8 @@ def train(
     run_file = out / "run.json"
     if resume:
         run = _read_run(run_file)
+        if steps is not None and steps > run["steps"]:
+            run["steps"] = int(steps)  # extend a finished or interrupted run to a larger total
         if run["steps_done"] >= run["steps"] and (out / f"model{learner_class(run['algo']).suffix}").exists():
             if verbose:
                 print(f"{out}: already finished ({run['steps_done']} agent-steps)")
@@ -256,7 +260,7 @@ def print_comparison(results: dict[str, dict[str, Any]], main_metric: str | None
         f"\n{first['env_id']}  seeds {first['seeds'][0]}..{first['seeds'][-1]}  "
         f"steady state (mean over the last third), mean [95% CI]"
     )
-    print(f"{'metric':26s}" + "".join(f"{a[-30:]:>32s}" for a in agents))
+    print(f"{'metric':26s}" + "".join(f"{_clip(a, 30):>32s}" for a in agents))
     for name in [*first["summary"]["steady"], "return"]:
         cells = [results[a]["summary"]["return" if name == "return" else "steady"] for a in agents]
         cells = [c if name == "return" else c[name] for c in cells]
@@ -290,10 +294,15 @@ def _overrides(items: Sequence[str], preset: str | None, env_id: str) -> dict[st
     return config
 
 
+def _clip(label: str, width: int) -> str:
+    """``label`` shortened to ``width`` characters from the middle, keeping its ``algo:`` head and tail."""
+    return label if len(label) <= width else label[: width // 3] + "…" + label[-(width - width // 3 - 1) :]
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     """``swarmgym train``."""
     if args.resume:
-        train(args.env_id, args.algo, args.out, resume=True, progress=not args.no_progress)
+        train(args.env_id, args.algo, args.out, steps=args.steps, resume=True, progress=not args.no_progress)
         return 0
     from swarmgym.core.config import parse_overrides
 

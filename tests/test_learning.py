@@ -116,6 +116,8 @@ def test_train_interrupted_resumes_to_the_same_steps_and_loads_by_name(algo, tmp
         train("segregation_v0", algo, out, **kwargs)
     run = train("segregation_v0", algo, out, resume=True, progress=False, verbose=False)
     assert run["steps_done"] >= 600 and run["steps"] == 600
+    extended = train("segregation_v0", algo, out, steps=900, resume=True, progress=False, verbose=False)
+    assert extended["steps_done"] >= 900 and extended["steps"] == 900
     assert (out / f"model{suffix}").exists() and list((out / "tb").iterdir())
     summary = run["evaluation"][f"{algo}:{out}"]["summary"]["steady"]["segregation"]
     assert 0.0 <= summary["low"] <= summary["mean"] <= summary["high"] <= 1.0
