@@ -125,8 +125,8 @@ def validate_actions(actions: Any, space: spaces.Space, batch_shape: tuple[int, 
         array = np.array(actions)
         if array.shape != batch_shape:
             raise ValueError(f"actions must have shape {batch_shape} for a Discrete space, got {array.shape}")
-        if not np.issubdtype(array.dtype, np.integer):
-            if not np.issubdtype(array.dtype, np.floating) or not np.all(array == np.round(array)):
+        if array.dtype.kind not in "iu":
+            if array.dtype.kind != "f" or not np.all(array == np.round(array)):
                 raise ValueError(f"Discrete actions must be integers, got dtype {array.dtype}")
             array = array.astype(np.int64)
         bad = (array < space.start) | (array >= space.start + space.n)

@@ -63,16 +63,18 @@ def lattice_windows(
     rad = k // 2
     padded = pad_lattice(raster, rad, torus, pad_value)
     strides = padded.strides
-    windows = np.lib.stride_tricks.as_strided(
-        padded,
-        shape=(pages, height, width, k, k, *channels),
+    # A read-only strided view: cell (p, r, c) of it is the k×k block whose top-left is (r, c) of page p.
+    windows = np.ndarray(
+        (pages, height, width, k, k, *channels),
+        dtype=padded.dtype,
+        buffer=padded,
         strides=(*strides[:3], strides[1], strides[2], *strides[3:]),
-        writeable=False,
     )
     if page is None:
-        page = np.broadcast_to(np.arange(rows.shape[0])[:, None], rows.shape)
+        page = np.arange(rows.shape[0])[:, None]
     if facing is None:
         return windows[page, rows, cols]
+    page = np.broadcast_to(page, rows.shape)
     out = np.empty((*rows.shape, k, k, *channels), dtype=raster.dtype)
     for heading in range(len(HEADINGS)):
         chosen = facing == heading

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from gymnasium import spaces
 
-from swarmgym.core.lattice import moore_counts, resolve_claims, step_cells
+from swarmgym.core.lattice import resolve_claims, step_cells
 from swarmgym.core.model import State, SwarmModel, Transition
 from swarmgym.core.rng import BatchRandom
 from swarmgym.core.window import HEADINGS, lattice_neighbour_mean, lattice_windows
@@ -127,23 +127,23 @@ class SegregationModel(SwarmModel):
         size = cfg.size
         batch = state.batch
         draws = rng.random((self.n_agents, 2))
-        grid = state.grid.reshape(batch, -1)
+        flat_grid = state.grid.reshape(-1)
+        copy_base = np.arange(batch)[:, None] * (size * size)
         walking = (actions >= UP) & (actions <= LEFT)
         target, inside = step_cells(state.cell, HEADINGS[np.clip(actions - UP, 0, 3)], size, cfg.torus)
 
         relocating = actions == RELOCATE
         if relocating.any():
-            vacancies = np.flatnonzero(grid == 0).reshape(batch, -1) % (size * size)
+            vacancies = np.flatnonzero(flat_grid == 0).reshape(batch, -1)  # flat indices, copy base included
             choice = (draws[..., 0] * vacancies.shape[1]).astype(np.int64)
-            target = np.where(relocating, np.take_along_axis(vacancies, choice, axis=1), target)
+            chosen = vacancies[np.arange(batch)[:, None], choice] - copy_base
+            target = np.where(relocating, chosen, target)
 
         claims = (walking & inside) | relocating
-        claims &= np.take_along_axis(grid, target, axis=1) == 0
+        claims &= flat_grid[copy_base + target] == 0
         winners = resolve_claims(claims, target, draws[..., 1], size * size)
-        copy_base = np.arange(batch)[:, None] * (size * size)
-        flat_grid = state.grid.reshape(-1)
         flat_grid[(copy_base + state.cell)[winners]] = 0
-        flat_grid[(copy_base + target)[winners]] = np.broadcast_to(self.codes, winners.shape)[winners]
+        flat_grid[(copy_base + target)[winners]] = self.codes[np.nonzero(winners)[1]]
         state.cell = np.where(winners, target, state.cell)
         state.moved = winners
         state.last_action = actions
@@ -161,10 +161,11 @@ class SegregationModel(SwarmModel):
         return Transition(rewards.astype(np.float32), np.zeros(actions.shape, dtype=bool))
 
     def _neighbour_counts(self, state: SegregationState) -> tuple[np.ndarray, np.ndarray]:
-        """(B, N) same-group and other-group Moore-neighbour counts of every agent."""
-        same, occupied = moore_counts(state.grid, self.config.torus)
-        same = np.take_along_axis(same.reshape(state.batch, -1), state.cell, axis=1).astype(np.int64)
-        occupied = np.take_along_axis(occupied.reshape(state.batch, -1), state.cell, axis=1).astype(np.int64)
+        """(B, N) same-group and other-group Moore-neighbour counts of every agent, from its 3×3 window."""
+        row, col = np.divmod(state.cell, self.config.size)
+        moore = lattice_windows(state.grid, row, col, 3, self.config.torus, pad_value=0).reshape(*row.shape, 9)
+        same = (moore == self.codes[:, None]).sum(axis=2) - 1  # the agent is its own window's centre
+        occupied = np.count_nonzero(moore, axis=2) - 1
         return same, occupied - same
 
     def observe(self, state: SegregationState) -> np.ndarray:
