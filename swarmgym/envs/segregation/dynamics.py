@@ -163,7 +163,8 @@ class SegregationModel(SwarmModel):
     def _neighbour_counts(self, state: SegregationState) -> tuple[np.ndarray, np.ndarray]:
         """(B, N) same-group and other-group Moore-neighbour counts of every agent, from its 3×3 window."""
         row, col = np.divmod(state.cell, self.config.size)
-        moore = lattice_windows(state.grid, row, col, 3, self.config.torus, pad_value=0).reshape(*row.shape, 9)
+        moore = lattice_windows(state.grid, row, col, 3, self.config.torus, pad_value=0)
+        moore = moore.reshape(*row.shape, 9)
         same = (moore == self.codes[:, None]).sum(axis=2) - 1  # the agent is its own window's centre
         occupied = np.count_nonzero(moore, axis=2) - 1
         return same, occupied - same

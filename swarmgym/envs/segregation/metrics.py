@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import ndimage
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from swarmgym.core.lattice import MOORE_HALF, moore_counts, shifted
 
@@ -90,34 +88,38 @@ def cluster_sizes(grid: np.ndarray, torus: bool) -> np.ndarray:
 
 def _merge_across_seams(labels: np.ndarray, grid: np.ndarray, count: int) -> np.ndarray:
     """Relabel so that like clusters touching across the torus seams (Moore) share one label."""
-    height, width = grid.shape[1:]
-    pairs = []
-    for shift in (-1, 0, 1):
-        pairs.append(
-            (
-                labels[:, -1],
-                np.roll(labels[:, 0], shift, axis=1),
-                grid[:, -1],
-                np.roll(grid[:, 0], shift, axis=1),
-            )
-        )
-        pairs.append(
-            (
-                labels[:, :, -1],
-                np.roll(labels[:, :, 0], shift, axis=1),
-                grid[:, :, -1],
-                np.roll(grid[:, :, 0], shift, axis=1),
-            )
-        )
     sources, targets = [], []
-    for a, b, code_a, code_b in pairs:
-        like = (a > 0) & (b > 0) & (code_a == code_b)
-        sources.append(a[like])
-        targets.append(b[like])
-    sources, targets = np.concatenate(sources), np.concatenate(targets)
-    graph = coo_matrix((np.ones(len(sources)), (sources, targets)), shape=(count + 1, count + 1))
-    _, merged = connected_components(graph, directed=False)
-    return np.where(labels > 0, merged[labels] + 1, 0)
+    for axis in (1, 2):
+        last, first = labels.take(-1, axis=axis), labels.take(0, axis=axis)  # (B, L) edges facing each other
+        code_last, code_first = grid.take(-1, axis=axis), grid.take(0, axis=axis)
+        length = last.shape[1]
+        across = (np.arange(length)[None, :] + np.array([[-1], [0], [1]])) % length  # straight and diagonal
+        partner, partner_code = first[:, across], code_first[:, across]  # (B, 3, L)
+        own, own_code = last[:, None, :], code_last[:, None, :]
+        like = (own > 0) & (partner > 0) & (own_code == partner_code)
+        sources.append(np.broadcast_to(own, like.shape)[like])
+        targets.append(partner[like])
+    return _union(np.concatenate(sources), np.concatenate(targets), count)[labels]
+
+
+def _union(sources: np.ndarray, targets: np.ndarray, count: int) -> np.ndarray:
+    """(count + 1,) representative of each label after joining every (source, target) pair.
+
+    Vectorised union-find: hook each pair's larger root onto the smaller, then jump pointers, until
+    every pair shares a root. Label 0 (empty) maps to itself.
+    """
+    root = np.arange(count + 1)
+    while True:
+        low = np.minimum(root[sources], root[targets])
+        np.minimum.at(root, root[sources], low)
+        np.minimum.at(root, root[targets], low)
+        while True:
+            jumped = root[root]
+            if np.array_equal(jumped, root):
+                break
+            root = jumped
+        if np.array_equal(root[sources], root[targets]):
+            return root
 
 
 def grid_metrics(
