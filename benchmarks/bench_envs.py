@@ -2,7 +2,8 @@
 
 Protocol (issue 8): random actions (pre-drawn, valid), ``step()`` with observations and rewards
 included, per-step metrics off (``with_info=False``), reset excluded; median of 5 timed runs after a
-warm-up. Each configuration runs in a fresh subprocess so its peak RSS is its own.
+warm-up. Each configuration runs in a fresh subprocess so its peak RSS is its own. The PettingZoo dict
+path is measured both without (``dict``) and with (``dict+i``) the emergence metrics in every info.
 
     python benchmarks/bench_envs.py                       # the full table (several minutes)
     python benchmarks/bench_envs.py --envs segregation_v0 --n 100000 --k 11 --batch 1
@@ -56,11 +57,11 @@ def measure_array(env_id, n, k, batch, repeats, seconds):
     return {"agents": vec.num_agents, "agent_steps_per_s": steps_per_s * batch * vec.num_agents}
 
 
-def measure_dict(env_id, n, k, repeats, seconds):
+def measure_dict(env_id, n, k, repeats, seconds, with_info):
     import swarmgym
     from swarmgym.registry import spec
 
-    env = swarmgym.make(env_id, max_cycles=10**9, view_size=k, **spec(env_id).scale(n))
+    env = swarmgym.make(env_id, max_cycles=10**9, view_size=k, with_info=with_info, **spec(env_id).scale(n))
     env.reset(seed=0)
     pool = [
         dict(zip(env.possible_agents, a[0]))
@@ -88,8 +89,8 @@ def run_one(args):
     n, k, batch = int(n), int(k), int(batch)
     if path == "array":
         result = measure_array(env_id, n, k, batch, args.repeats, args.seconds)
-    elif path == "dict":
-        result = measure_dict(env_id, n, k, args.repeats, args.seconds)
+    elif path in ("dict", "dict+i"):
+        result = measure_dict(env_id, n, k, args.repeats, args.seconds, with_info=path == "dict+i")
     else:
         result = measure_window(n, k, args.repeats, args.seconds)
     result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -147,7 +148,7 @@ def main():
                 for k in args.k:
                     for batch in args.batch:
                         rows.append((env_id, "array", n, k, batch))
-            rows += [(env_id, "dict", n, 11, 1) for n in args.dict_n]
+            rows += [(env_id, path, n, 11, 1) for n in args.dict_n for path in ("dict", "dict+i")]
     for env_id, path, n, k, batch in rows:
         if batch * n > args.max_agents:
             print(f"{env_id:16s} {path:6s} {n:7d} {k:3d} {batch:4d} {'skipped: B*N > --max-agents':>29s}")

@@ -32,14 +32,23 @@ def make_model(env_id: str, **config: Any):
 
 
 def make(
-    env_id: str, render_mode: str | None = None, max_cycles: int | None = None, **config: Any
+    env_id: str,
+    render_mode: str | None = None,
+    max_cycles: int | None = None,
+    with_info: bool = True,
+    **config: Any,
 ) -> SwarmParallelEnv:
-    """A PettingZoo ``ParallelEnv`` of ``env_id`` with config overrides as keywords."""
+    """A PettingZoo ``ParallelEnv`` of ``env_id`` with config overrides as keywords.
+
+    ``with_info=False`` leaves the per-agent infos empty (throughput runs); ``env.metrics()`` still
+    gives the emergence metrics on demand.
+    """
     env_spec = spec(env_id)
     return SwarmParallelEnv(
         make_model(env_id, **config),
         max_cycles=env_spec.max_cycles if max_cycles is None else max_cycles,
         render_mode=render_mode,
+        with_info=with_info,
     )
 
 

@@ -7,6 +7,7 @@ render dispatch) and nothing of any model. It is a B = 1 view of the same core t
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
@@ -28,9 +29,13 @@ class SwarmParallelEnv(ParallelEnv):
         model: the model (its config already validated).
         max_cycles: steps after which every agent is truncated (attribute, may be changed later).
         render_mode: ``None``, ``"human"`` or ``"rgb_array"``.
+        with_info: put the step's emergence metrics in every agent's info (default); False leaves the
+            infos empty, the fast path for throughput (``metrics()`` still gives them on demand).
     """
 
-    def __init__(self, model: SwarmModel, max_cycles: int, render_mode: str | None = None):
+    def __init__(
+        self, model: SwarmModel, max_cycles: int, render_mode: str | None = None, with_info: bool = True
+    ):
         if not isinstance(max_cycles, (int, np.integer)) or max_cycles < 1:
             raise ValueError(f"max_cycles must be an integer >= 1, got {max_cycles!r}")
         if render_mode not in (None, *RENDER_MODES):
@@ -38,6 +43,7 @@ class SwarmParallelEnv(ParallelEnv):
         self.model = model
         self.max_cycles = int(max_cycles)
         self.render_mode = render_mode
+        self.with_info = with_info
         self.metadata = {
             "name": model.name,
             "render_modes": list(RENDER_MODES),
@@ -46,6 +52,8 @@ class SwarmParallelEnv(ParallelEnv):
         }
         self.possible_agents = [f"agent_{i}" for i in range(model.n_agents)]
         self._agent_set = frozenset(self.possible_agents)
+        # One C-level call gathers every agent's action in agent order.
+        self._action_getter = operator.itemgetter(*self.possible_agents)
         self.agents: list[str] = []
         self.state_space = model.state_space
         self.observation_spaces = dict.fromkeys(self.possible_agents, model.observation_space)
@@ -83,7 +91,8 @@ class SwarmParallelEnv(ParallelEnv):
                 f"actions must name every agent once: unknown {unknown[:5]}, missing {missing[:5]}"
             )
         try:
-            stacked = np.array([actions[agent] for agent in self.possible_agents])
+            gathered = self._action_getter(actions)
+            stacked = np.array(gathered if len(self.possible_agents) > 1 else (gathered,))
         except ValueError as error:
             raise ValueError(f"actions could not be stacked into one array: {error}") from None
         transition = self.model.advance(self._state, stacked[None], self._rng)
@@ -106,8 +115,12 @@ class SwarmParallelEnv(ParallelEnv):
 
     def _infos(self) -> dict[str, dict[str, float]]:
         """Every agent's info is the step's metrics: one dict shared by all agents (copy before mutating)."""
-        self._metrics = {name: float(value[0]) for name, value in self.model.metrics(self._state).items()}
+        self._metrics = self.metrics() if self.with_info else {}
         return dict.fromkeys(self.agents, self._metrics)
+
+    def metrics(self) -> dict[str, float]:
+        """The emergence metrics of the current state, name -> value."""
+        return {name: float(value[0]) for name, value in self.model.metrics(self._state).items()}
 
     def agent_info(self) -> dict[str, np.ndarray]:
         """Privileged per-agent arrays (N, ...) of the current state, for reference agents."""
@@ -134,7 +147,7 @@ class SwarmParallelEnv(ParallelEnv):
 
         if self._canvas is None:
             self._canvas = Canvas(fps=self.model.render_fps, window=self.render_mode == "human")
-        self.model.render(self._canvas, self._state, 0, self._metrics)
+        self.model.render(self._canvas, self._state, 0, self._metrics or self.metrics())
         if self.render_mode == "human":
             self._canvas.show()
             return None
@@ -159,9 +172,14 @@ def env_constructors(model_cls: type[SwarmModel], default_max_cycles: int):
     bad values a ValueError), plus ``max_cycles`` and ``render_mode``.
     """
 
-    def parallel_env(render_mode: str | None = None, max_cycles: int = default_max_cycles, **config: Any):
+    def parallel_env(
+        render_mode: str | None = None,
+        max_cycles: int = default_max_cycles,
+        with_info: bool = True,
+        **config: Any,
+    ):
         model = model_cls(model_cls.config_cls(**config))
-        return SwarmParallelEnv(model, max_cycles=max_cycles, render_mode=render_mode)
+        return SwarmParallelEnv(model, max_cycles=max_cycles, render_mode=render_mode, with_info=with_info)
 
     def raw_env(**kwargs: Any):
         return parallel_to_aec(parallel_env(**kwargs))
