@@ -2,16 +2,18 @@
 
 Every copy's square box [0, L)² (periodic) or [0, L]² (walled) is cut into n × n cells of side
 L / n >= radius / 2, so every neighbour within ``radius`` lies within 2 cells of the owner's cell. Agents
-of all copies are sorted once by the key (copy, cell row, cell column); then, for each cell offset,
-every owner's candidate list is a contiguous slice of the sorted order, and all slices are expanded
-into pairs with one vectorised "ragged arange". A full search scans a half shell (12 of the 24
-surrounding cells, plus the owner's own cell from the owner onwards), so each unordered pair is
-tested once and reported both ways. Cost O(B N ρ r²), no O(N²) step and no Python loop over copies
-or agents (the only loop runs over the cell offsets). Tiny tori fall back to cells of side >= r, or
-to one cell per copy.
+of all copies are sorted once by the key (copy, cell row, cell column). The full search
+(:func:`unique_pairs`) widens every copy's grid by 2 ghost columns on each side and 2 ghost rows on top,
+holding the periodic images of the opposite edge on a torus (empty behind walls): then an owner's
+half shell (the rest of its own row up to 2 cells right, and 5 cells in each of the 2 rows above) is
+3 contiguous runs of the sorted order, all runs are expanded into candidate pairs with one vectorised
+"ragged arange", and offsets need no minimum-image arithmetic. Each unordered pair is tested once.
+Cost O(B N ρ r²), no O(N²) step and no Python loop over copies or agents. Owner subsets (and tiny
+tori, n < 5 cells) use a cell-offset-by-offset scan with minimum images; tiny tori fall back to
+cells of side >= r, or to one cell per copy.
 
-Pairs are reported per owner, in both directions (i -> j and j -> i), with the minimum-image offset
-on a torus; for ``radius > L / 2`` only the nearest image of each agent counts.
+:func:`neighbour_pairs` reports pairs per owner, in both directions (i -> j and j -> i), with the
+minimum-image offset on a torus; for ``radius > L / 2`` only the nearest image of each agent counts.
 """
 
 from __future__ import annotations
@@ -45,6 +47,15 @@ class Pairs:
             self.distance.take(keep),
         )
 
+    def mirrored(self) -> Pairs:
+        """These pairs followed by their reverses (j -> i, offset negated): a unique list made ordered."""
+        return Pairs(
+            np.concatenate([self.owner, self.neighbour]),
+            np.concatenate([self.neighbour, self.owner]),
+            np.concatenate([self.offset, -self.offset]),
+            np.concatenate([self.distance, self.distance]),
+        )
+
     def __len__(self) -> int:
         return int(self.owner.shape[0])
 
@@ -54,6 +65,134 @@ def minimum_image(delta: np.ndarray, box: float, torus: bool) -> np.ndarray:
     if not torus:
         return delta
     return delta - box * np.round(delta / box)
+
+
+def unique_pairs(positions: np.ndarray, box: float, torus: bool, radius: float) -> Pairs:
+    """Every unordered pair {i, j}, i != j, of the same copy with |x_j − x_i| < ``radius``, reported once.
+
+    The pair comes as owner i, neighbour j, offset x_j − x_i (minimum image on a torus) in an arbitrary
+    but deterministic order (copy b's pairs do not depend on the other copies); :func:`neighbour_pairs`
+    is this list plus its mirror. Half the work and memory of the ordered list: symmetric per-pair
+    quantities (distance, cos of relative headings) are computed once and scattered to both ends.
+    """
+    batch, n_agents = positions.shape[:2]
+    flat = np.ascontiguousarray(positions, dtype=np.float64).reshape(-1, 2)
+    reach = 2
+    n_cells = max(int(box // (radius / reach)), 1)
+    if torus and n_cells < 2 * reach + 1:
+        reach, n_cells = 1, int(box // radius)
+        if n_cells < 2 * reach + 1:  # tiny torus: the minimum-image search over one cell per copy
+            return _shell_pairs(flat, batch, n_agents, box, torus, radius, None)
+    return _ghost_pairs(flat, batch, n_agents, box, torus, radius, reach, n_cells)
+
+
+def _ghost_pairs(flat, batch, n_agents, box, torus, radius, reach, n_cells) -> Pairs:
+    """Cell list with ghost cells: each owner's half shell is ``reach + 1`` contiguous runs of the sort.
+
+    Cells of side ``box / n_cells >= radius / reach``. The grid of every copy is widened by ``reach``
+    columns on both sides and ``reach`` rows on top; on a torus those cells hold periodic images
+    (ghosts) of the agents of the opposite edge, shifted by ±L, so offsets need no minimum-image
+    arithmetic (n_cells >= 2 reach + 1 makes the image within ``radius`` unique); behind walls they
+    stay empty. Sorted by (copy, row, column), the cells of one row are contiguous, so an owner's
+    candidates are: the rest of its own row run up to column + reach (later agents of its own cell
+    included, earlier ones excluded), then for each of the ``reach`` rows above, columns
+    column - reach .. column + reach. Every unordered pair is thus a candidate exactly once.
+    """
+    side = box / n_cells
+    width, height = n_cells + 2 * reach, n_cells + reach
+    cell = np.floor(flat * (1.0 / side)).astype(np.int64)
+    np.clip(cell, 0, n_cells - 1, out=cell)
+    cx, cy = cell[:, 0], cell[:, 1]
+    agent = np.arange(flat.shape[0], dtype=np.int64)
+    copy = agent // n_agents
+    x, y = flat[:, 0], flat[:, 1]
+    ex, ey = cx + reach, cy
+    images = [(agent, x, y, ex, ey)]
+    if torus:
+        left, right, bottom = cx >= n_cells - reach, cx < reach, cy < reach
+        for mask, sx, sy in (
+            (left, -1, 0),
+            (right, 1, 0),
+            (bottom, 0, 1),
+            (left & bottom, -1, 1),
+            (right & bottom, 1, 1),
+        ):
+            sel = np.flatnonzero(mask)
+            images.append(
+                (sel, x[sel] + sx * box, y[sel] + sy * box, ex[sel] + sx * n_cells, ey[sel] + sy * n_cells)
+            )
+    n_real = flat.shape[0]
+    img_agent, img_x, img_y, img_ex, img_ey = (np.concatenate(part) for part in zip(*images))
+    key = (copy.take(img_agent) * height + img_ey) * width + img_ex
+    order = np.argsort(key, kind="stable")
+    ends = np.cumsum(np.bincount(key, minlength=batch * height * width))
+    starts = np.empty_like(ends)
+    starts[0] = 0
+    starts[1:] = ends[:-1]
+    xs, ys, agent_of = img_x.take(order), img_y.take(order), img_agent.take(order)
+    own = np.flatnonzero(order < n_real)  # owners: the real agents (the first images), in sorted order
+    own_key = key.take(order.take(own))
+    block_start = np.empty((own.shape[0], reach + 1), dtype=np.int64)  # runs [start, end) per owner
+    block_end = np.empty((own.shape[0], reach + 1), dtype=np.int64)
+    block_start[:, 0] = own + 1
+    block_end[:, 0] = ends.take(own_key + reach)
+    for dy in range(1, reach + 1):
+        block_start[:, dy] = starts.take(own_key + dy * width - reach)
+        block_end[:, dy] = ends.take(own_key + dy * width + reach)
+    block_count = block_end - block_start
+    # Expand the runs chunk by chunk of owners (about CHUNK candidates each): candidate arrays stay
+    # small (cache-resident, reused by the allocator instead of fresh page-faulting memory) and the
+    # peak memory is that of the kept pairs, whatever B, N and the radius.
+    owner_end = np.cumsum(block_count.sum(axis=1))
+    total = int(owner_end[-1]) if owner_end.shape[0] else 0
+    cuts = np.searchsorted(owner_end, np.arange(CHUNK, total, CHUNK), side="right")
+    bounds = np.unique(np.concatenate([[0], cuts, [own.shape[0]]]))
+    parts = []
+    for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+        counts = block_count[lo:hi].ravel()
+        shift = block_start[lo:hi].ravel() - (np.cumsum(counts) - counts)
+        size = int(owner_end[hi - 1] - (owner_end[lo - 1] if lo else 0))
+        # Ragged arange: candidate p of run b is sorted index block_start[b] + (p - first candidate of b).
+        pair_neighbour = np.repeat(shift, counts)
+        pair_neighbour += _arange(size)
+        pair_owner = np.repeat(own[lo:hi], counts.reshape(-1, reach + 1).sum(axis=1))
+        dx = xs.take(pair_neighbour)
+        dx -= xs.take(pair_owner)
+        dy = ys.take(pair_neighbour)
+        dy -= ys.take(pair_owner)
+        distance = np.multiply(dx, dx)
+        distance += dy * dy
+        np.sqrt(distance, out=distance)
+        keep = np.flatnonzero(distance < radius)
+        parts.append(
+            (
+                pair_owner.take(keep),
+                pair_neighbour.take(keep),
+                dx.take(keep),
+                dy.take(keep),
+                distance.take(keep),
+            )
+        )
+    pair_owner, pair_neighbour, dx, dy, distance = (
+        np.concatenate(column) if len(parts) != 1 else column[0] for column in zip(*parts)
+    )
+    offset = np.empty((dx.shape[0], 2), order="F")  # contiguous x and y columns
+    offset[:, 0] = dx
+    offset[:, 1] = dy
+    return Pairs(agent_of.take(pair_owner), agent_of.take(pair_neighbour), offset, distance)
+
+
+CHUNK = 1 << 20
+"""Candidate pairs expanded at once by :func:`unique_pairs` (bounds its temporary memory)."""
+
+_ARANGES: list[np.ndarray] = [np.arange(CHUNK * 4, dtype=np.int64)]
+
+
+def _arange(size: int) -> np.ndarray:
+    """``np.arange(size)`` as a view of a cached array (no allocation per chunk)."""
+    if _ARANGES[0].shape[0] < size:
+        _ARANGES[0] = np.arange(2 * size, dtype=np.int64)
+    return _ARANGES[0][:size]
 
 
 def neighbour_pairs(
@@ -73,11 +212,22 @@ def neighbour_pairs(
         owners: optional (K,) flat indices of the only owners to search for (others get no pairs).
 
     Returns:
-        :class:`Pairs` (not sorted by owner). Without ``owners`` each unordered pair is found once, over
-        a half shell of cells, and reported in both directions.
+        :class:`Pairs` (not sorted by owner). Without ``owners`` each unordered pair is found once
+        (:func:`unique_pairs`) and reported in both directions.
     """
+    if owners is None:
+        return unique_pairs(positions, box, torus, radius).mirrored()
     batch, n_agents = positions.shape[:2]
     flat = np.ascontiguousarray(positions, dtype=np.float64).reshape(-1, 2)
+    return _shell_pairs(flat, batch, n_agents, box, torus, radius, owners)
+
+
+def _shell_pairs(flat, batch, n_agents, box, torus, radius, owners) -> Pairs:
+    """Cell list scanning each owner's cells offset by offset (owner subsets and tiny tori).
+
+    Without ``owners`` a half shell (each unordered pair once, as :func:`unique_pairs`), otherwise
+    the full shell of the given owners (ordered pairs).
+    """
     # Cells of side >= radius / reach: the neighbours lie within ``reach`` cells. Half-size cells
     # (reach 2) scan 12.5 cells of area (r/2)² per agent instead of 4.5 of area r²: fewer candidates.
     reach = 2
@@ -152,16 +302,6 @@ def neighbour_pairs(
     keep = np.flatnonzero((distance < radius) & (pair_neighbour != pair_owner))
     pair_owner, pair_neighbour = order.take(pair_owner.take(keep)), order.take(pair_neighbour.take(keep))
     dx, dy, distance = dx.take(keep), dy.take(keep), distance.take(keep)
-    if half:
-        pair_owner, pair_neighbour = (
-            np.concatenate([pair_owner, pair_neighbour]),
-            np.concatenate([pair_neighbour, pair_owner]),
-        )
-        dx, dy, distance = (
-            np.concatenate([dx, -dx]),
-            np.concatenate([dy, -dy]),
-            np.concatenate([distance, distance]),
-        )
     offset = np.stack([dx, dy], axis=1)
     return Pairs(pair_owner, pair_neighbour, offset, distance)
 

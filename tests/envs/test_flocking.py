@@ -11,7 +11,7 @@ from agents.registry import load_policy
 from agents.rule_based.couzin import CouzinPolicy
 from agents.rule_based.vicsek import VicsekLocalPolicy, VicsekPolicy
 from swarmgym.core.rng import BatchRandom
-from swarmgym.core.spatial import nearest_neighbour_distance, neighbour_pairs
+from swarmgym.core.spatial import nearest_neighbour_distance, neighbour_pairs, unique_pairs
 from swarmgym.envs.flocking import metrics
 from swarmgym.envs.flocking.dynamics import FlockingState
 
@@ -63,6 +63,26 @@ def test_neighbour_pairs_match_brute_force(torus):
         assert set(zip(subset.owner.tolist(), subset.neighbour.tolist())) == {
             key for key in expected if key[0] in set(owners.tolist())
         }
+
+
+@pytest.mark.parametrize("torus", [True, False])
+def test_unique_pairs_report_each_pair_once_across_ghost_cells_and_chunks(torus, monkeypatch):
+    import swarmgym.core.spatial as spatial
+
+    monkeypatch.setattr(spatial, "CHUNK", 64)  # many owner chunks
+    rng = np.random.default_rng(5)
+    for box, radius, n in ((12.0, 1.3, 150), (6.0, 1.0, 60), (3.0, 1.4, 25), (1.5, 1.4, 10)):
+        pos = rng.random((2, n, 2)) * box
+        pos[0, 0] = [0.0, 0.0]  # on the corner: ghosts on three sides
+        pos[0, 1] = [box - 1e-9, box - 1e-9]
+        pairs = unique_pairs(pos, box, torus, radius)
+        expected = brute_pairs(pos, box, torus, radius)
+        unordered = {tuple(sorted(key)) for key in zip(pairs.owner.tolist(), pairs.neighbour.tolist())}
+        assert len(unordered) == len(pairs) == len(expected) // 2
+        assert unordered == {key for key in expected if key[0] < key[1]}
+        for o, j, d in zip(pairs.owner.tolist(), pairs.neighbour.tolist(), pairs.offset):
+            np.testing.assert_allclose(d, expected[(o, j)], atol=1e-9)
+        np.testing.assert_allclose(pairs.distance, np.hypot(*pairs.offset.T))
 
 
 def test_nearest_neighbour_distance_matches_brute_force_even_for_isolated_agents():
@@ -157,6 +177,21 @@ def slow_observation(model, state):
                         x, y = state.position[b, i] + [dx, dy]
                         out[b, i, row, col, 3] = float(x < 0 or x > box or y < 0 or y > box)
     return out
+
+
+def test_rasterise_count_channel_and_dropped_pairs():
+    from swarmgym.core.window import rasterise
+
+    # Owner 1 sees (0, 0.4) ahead, (-0.45, 0) left twice (one cell) and one pair outside its 3x3 window.
+    offsets = np.asfortranarray([[0.0, 0.4], [-0.45, 0.0], [-0.5, 0.1], [1.6, 0.0], [0.0, 0.0]])
+    owner = np.array([1, 1, 1, 1, 0])
+    values = np.asfortranarray([[2.0, 1.0], [3.0, 0.0], [4.0, -1.0], [9.0, 9.0], [7.0, 7.0]])
+    sums = rasterise(offsets, owner, 2, 3, 0.5, values, count=True)
+    assert sums.shape == (2, 3, 3, 3)
+    np.testing.assert_array_equal(sums[0, 1, 1], [1.0, 7.0, 7.0])
+    np.testing.assert_array_equal(sums[1, 0, 1], [1.0, 2.0, 1.0])
+    np.testing.assert_array_equal(sums[1, 1, 0], [2.0, 7.0, -1.0])
+    assert sums[1, ..., 0].sum() == 3 and sums[0, ..., 0].sum() == 1
 
 
 @pytest.mark.parametrize("torus", [True, False])

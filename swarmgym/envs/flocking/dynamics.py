@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from gymnasium import spaces
 
 from swarmgym.core.model import State, SwarmModel, Transition
 from swarmgym.core.rng import BatchRandom
-from swarmgym.core.spatial import Pairs, nearest_neighbour_distance, neighbour_pairs
+from swarmgym.core.spatial import Pairs, nearest_neighbour_distance, unique_pairs
 from swarmgym.core.window import rasterise
 from swarmgym.envs.flocking import metrics
 from swarmgym.envs.flocking.config import FlockingConfig
@@ -38,23 +39,73 @@ def wrap_angle(angle: np.ndarray) -> np.ndarray:
 class Neighbourhood:
     """What one state's positions and headings determine, computed once and shared by every hook.
 
-    ``everyone``: pairs within ``config.search_radius`` (view, r and Couzin zones); ``within_r``: those
-    closer than r; ``count``, ``cos_sum``, ``sin_sum`` (B*N,): number of other agents within r and the
-    sums of their heading cos / sin; ``cos``, ``sin`` (B*N,): each agent's own heading unit vector.
+    One cell-list search (:func:`swarmgym.core.spatial.unique_pairs`) finds each unordered pair within
+    ``config.search_radius`` (view, r and Couzin zones) once: ``unique`` (owner i, neighbour j, offset
+    x_j - x_i), with per-pair ``own_cos``, ``own_sin`` (agent i's heading unit vector), ``their_cos``,
+    ``their_sin`` (agent j's) and ``rel_cos`` = cos(theta_j - theta_i), ``rel_sin`` = sin(theta_j -
+    theta_i) (seen from j: the same cos, minus the sin). ``count`` (B*N,) is the number of other agents
+    within r and ``alignment_sum`` the sum of their cos(theta_j - theta_i). The ordered lists
+    ``everyone`` / ``within_r`` and the heading sums ``cos_sum`` / ``sin_sum`` (agent info and metrics)
+    are built on first use only; ``cos``, ``sin`` (B*N,) are each agent's own heading unit vector.
     """
 
     def __init__(self, state: FlockingState, box: float, cfg: FlockingConfig):
         self.position = state.position.copy()
         self.heading = state.heading.copy()
+        self.config = cfg
         flat = self.heading.ravel()
-        size = flat.shape[0]
+        self.size = size = flat.shape[0]
         self.cos, self.sin = np.cos(flat), np.sin(flat)
-        self.everyone = neighbour_pairs(self.position, box, cfg.torus, cfg.search_radius * (1 + 1e-9))
-        self.within_r = self.everyone.within(cfg.radius) if cfg.radius < cfg.search_radius else self.everyone
-        owner, neighbour = self.within_r.owner, self.within_r.neighbour
-        self.count = np.bincount(owner, minlength=size)
-        self.cos_sum = np.bincount(owner, self.cos[neighbour], minlength=size)
-        self.sin_sum = np.bincount(owner, self.sin[neighbour], minlength=size)
+        self.unique = pairs = unique_pairs(self.position, box, cfg.torus, cfg.search_radius * (1 + 1e-9))
+        owner, neighbour = pairs.owner, pairs.neighbour
+        self.own_cos, self.own_sin = self.cos.take(owner), self.sin.take(owner)
+        self.their_cos, self.their_sin = self.cos.take(neighbour), self.sin.take(neighbour)
+        self.rel_cos = self.their_cos * self.own_cos
+        self.rel_cos += self.their_sin * self.own_sin
+        self.rel_sin = self.their_sin * self.own_cos
+        self.rel_sin -= self.their_cos * self.own_sin
+        # Aggregates within r, each unordered pair scattered to both ends.
+        self.close = np.flatnonzero(pairs.distance < cfg.radius) if cfg.radius < cfg.search_radius else None
+        owner_r, neighbour_r, rel_cos_r = (
+            (owner, neighbour, self.rel_cos)
+            if self.close is None
+            else (owner.take(self.close), neighbour.take(self.close), self.rel_cos.take(self.close))
+        )
+        self.count = np.bincount(owner_r, minlength=size)
+        self.count += np.bincount(neighbour_r, minlength=size)
+        self.alignment_sum = np.bincount(owner_r, rel_cos_r, minlength=size)
+        self.alignment_sum += np.bincount(neighbour_r, rel_cos_r, minlength=size)
+
+    def both_ends(self, pair_values: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        """(B*N,) sum over every agent's pairs of a symmetric per-unique-pair value (optionally masked)."""
+        owner, neighbour = self.unique.owner, self.unique.neighbour
+        if mask is not None:
+            owner, neighbour, pair_values = owner[mask], neighbour[mask], pair_values[mask]
+        total = np.bincount(owner, pair_values, minlength=self.size)
+        return total + np.bincount(neighbour, pair_values, minlength=self.size)
+
+    @cached_property
+    def everyone(self) -> Pairs:
+        """Ordered pairs (both directions) within ``config.search_radius``."""
+        return self.unique.mirrored()
+
+    @cached_property
+    def within_r(self) -> Pairs:
+        """Ordered pairs closer than r."""
+        cfg = self.config
+        return self.everyone.within(cfg.radius) if cfg.radius < cfg.search_radius else self.everyone
+
+    @cached_property
+    def cos_sum(self) -> np.ndarray:
+        """(B*N,) sum of cos(theta_j) over the other agents within r."""
+        pairs = self.within_r
+        return np.bincount(pairs.owner, self.cos[pairs.neighbour], minlength=self.size)
+
+    @cached_property
+    def sin_sum(self) -> np.ndarray:
+        """(B*N,) sum of sin(theta_j) over the other agents within r."""
+        pairs = self.within_r
+        return np.bincount(pairs.owner, self.sin[pairs.neighbour], minlength=self.size)
 
     def matches(self, state: FlockingState) -> bool:
         """Whether ``state`` still has exactly these positions and headings."""
@@ -224,16 +275,13 @@ class FlockingModel(SwarmModel):
         cfg = self.config
         batch, n = state.heading.shape
         local = self.local(state)
-        pairs, count, cos_sum, sin_sum = local.within_r, local.count, local.cos_sum, local.sin_sum
-        alignment = np.divide(
-            local.cos * cos_sum + local.sin * sin_sum,
-            count,
-            out=np.zeros(count.shape),
-            where=count > 0,
-        )
-        collisions = np.bincount(pairs.owner[pairs.distance < cfg.min_distance], minlength=batch * n)
+        count = local.count
+        alignment = np.divide(local.alignment_sum, count, out=np.zeros(count.shape), where=count > 0)
         rewards = cfg.alignment_weight * alignment - cfg.isolation_penalty * (count == 0)
-        rewards = rewards - cfg.collision_penalty * collisions
+        collided = local.unique.distance < cfg.min_distance
+        if collided.any():
+            collisions = local.both_ends(np.ones(len(local.unique)), collided)
+            rewards -= cfg.collision_penalty * collisions
         rewards = rewards.reshape(batch, n)
         if cfg.team_weight:
             rewards = rewards + cfg.team_weight * metrics.polarisation(state.heading)[:, None]
@@ -268,32 +316,53 @@ class FlockingModel(SwarmModel):
         batch, n = state.heading.shape
         k = cfg.view_size
         local = self.local(state)
-        pairs = local.everyone
-        if cfg.view_radius < cfg.search_radius:
-            pairs = pairs.within(cfg.view_radius * (1 + 1e-9))
-        # Relative headings and the rotation by angle-sum identities: no trigonometry per pair, and
-        # columns written in place (fresh temporaries cost page faults at this size).
-        own_cos, own_sin = local.cos.take(pairs.owner), local.sin.take(pairs.owner)
-        their_cos, their_sin = local.cos.take(pairs.neighbour), local.sin.take(pairs.neighbour)
-        values = np.empty((len(pairs), 3))
-        values[:, 0] = 1.0
-        np.multiply(their_cos, own_cos, out=values[:, 1])
-        values[:, 1] += their_sin * own_sin
-        np.multiply(their_sin, own_cos, out=values[:, 2])
-        values[:, 2] -= their_cos * own_sin
-        offsets = pairs.offset
-        if cfg.rotate_view:  # (right, ahead) in the agent's frame, as rasterise reads world (x, y)
-            dx, dy = offsets[:, 0], offsets[:, 1]
-            offsets = np.empty_like(pairs.offset)
-            np.multiply(dx, own_sin, out=offsets[:, 0])
-            offsets[:, 0] -= dy * own_cos
-            np.multiply(dx, own_cos, out=offsets[:, 1])
-            offsets[:, 1] += dy * own_sin
-        sums = rasterise(offsets, pairs.owner, batch * n, k, cfg.cell_size, values)
+        pairs = local.unique
+        own_cos, own_sin, their_cos, their_sin = (
+            local.own_cos,
+            local.own_sin,
+            local.their_cos,
+            local.their_sin,
+        )
+        rel_cos, rel_sin = local.rel_cos, local.rel_sin
+        if cfg.view_radius * (1 + 1e-9) < cfg.search_radius:
+            seen = np.flatnonzero(pairs.distance < cfg.view_radius * (1 + 1e-9))
+            pairs = Pairs(pairs.owner[seen], pairs.neighbour[seen], pairs.offset[seen], pairs.distance[seen])
+            own_cos, own_sin, their_cos, their_sin, rel_cos, rel_sin = (
+                v.take(seen) for v in (own_cos, own_sin, their_cos, their_sin, rel_cos, rel_sin)
+            )
+        # Each unordered pair is seen from both ends: by i at x_j - x_i with relative heading
+        # (cos, sin), by j at x_i - x_j with (cos, -sin). Columns are written in place into
+        # Fortran-ordered (2P, 2) arrays, which rasterise reads without copies.
+        p = len(pairs)
+        dx, dy = pairs.offset[:, 0], pairs.offset[:, 1]
+        offsets = np.empty((2 * p, 2), order="F")
+        right, ahead = offsets[:, 0], offsets[:, 1]
+        if cfg.rotate_view:  # (right, ahead) in the owner's frame, as rasterise reads world (x, y)
+            np.multiply(dx, own_sin, out=right[:p])
+            right[:p] -= dy * own_cos
+            np.multiply(dx, own_cos, out=ahead[:p])
+            ahead[:p] += dy * own_sin
+            np.multiply(dy, their_cos, out=right[p:])
+            right[p:] -= dx * their_sin
+            np.multiply(dx, their_cos, out=ahead[p:])
+            ahead[p:] += dy * their_sin
+            np.negative(ahead[p:], out=ahead[p:])
+        else:
+            right[:p], ahead[:p] = dx, dy
+            np.negative(dx, out=right[p:])
+            np.negative(dy, out=ahead[p:])
+        values = np.empty((2 * p, 2), order="F")
+        values[:p, 0] = rel_cos
+        values[p:, 0] = rel_cos
+        values[:p, 1] = rel_sin
+        np.negative(rel_sin, out=values[p:, 1])
+        owner = np.concatenate([pairs.owner, pairs.neighbour])
+        sums = rasterise(offsets, owner, batch * n, k, cfg.cell_size, values, count=True)
         obs = np.empty((batch * n, k, k, len(self.channels)), dtype=np.float32)
         count = sums[..., 0]
         obs[..., 0] = count
-        inverse = np.divide(1.0, count, out=np.zeros(count.shape), where=count > 0)
+        inverse = np.maximum(count, 1.0)  # empty cells have zero sums
+        np.divide(1.0, inverse, out=inverse)
         for c in (1, 2):
             np.clip(sums[..., c] * inverse, -1.0, 1.0, out=obs[..., c], casting="unsafe")
         if not cfg.torus:

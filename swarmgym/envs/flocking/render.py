@@ -30,4 +30,3 @@ def draw(
         f"milling {metrics.get('milling', float('nan')):.3f}   "
         f"largest cluster {metrics.get('largest_cluster', float('nan')):.2f}"
     )
-
