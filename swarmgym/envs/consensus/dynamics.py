@@ -16,9 +16,10 @@ from scipy.special import ndtri
 from swarmgym.core.lattice import resolve_claims, step_cells
 from swarmgym.core.model import State, SwarmModel, Transition
 from swarmgym.core.rng import BatchRandom
-from swarmgym.core.window import HEADINGS, box_sums, lattice_windows
+from swarmgym.core.window import HEADINGS, box_sums
 from swarmgym.envs.consensus import metrics
 from swarmgym.envs.consensus.config import ConsensusConfig
+from swarmgym.envs.consensus.geometry import ViewGeometry
 
 TWO_PI = 2.0 * np.pi
 
@@ -32,9 +33,10 @@ class ConsensusState(State):
     float64 natural frequencies omega (zeros for opinions); ``velocity`` (B, N) float64 the effective
     rate of the last step (d theta / dt for phases, starting at omega; the opinion change for opinions);
     ``last_action`` (B, N, 1) float32 the last step's actions (0 before the first step); ``view_sums``
-    (B, N, 4) float64 a cache of the sums over each k×k view, self included, of [cos theta, sin theta, 1,
-    a] (phase) or [x, x^2, 1, a] (opinion), refreshed by reset and step and shared by rewards, metrics
-    and agent_info (one box-sum pass per step).
+    (B, N, 2) float64 a cache of the sums over each k×k view, self included, of [cos theta, sin theta]
+    (phase) or [x, x^2] (opinion), refreshed by reset and step and shared by rewards, metrics and
+    agent_info (one box-sum pass per step; the number of agents in each view is a function of ``cell``,
+    cached with the rest of the view geometry).
     """
 
     cell: np.ndarray
@@ -193,6 +195,8 @@ class ConsensusModel(SwarmModel):
         k, size = config.view_size, config.size
         self.phase = config.state_kind == "phase"
         self.zealot = np.arange(config.n_agents) < config.n_zealots
+        self._cached_geometry: ViewGeometry | None = None
+        self._cached_unit: tuple[tuple, np.ndarray, np.ndarray] | None = None
         if self.phase:
             self.channels = ("occupied", "cos_diff", "sin_diff", "frequency")
             low, high = [0.0, -1.0, -1.0, -np.inf], [1.0, 1.0, 1.0, np.inf]
@@ -206,6 +210,7 @@ class ConsensusModel(SwarmModel):
             bound = config.max_step
             state_low, state_high = [0.0, 0.0, 0.0], [1.0, 1.0, 1.0]
         shape = (k, k, len(self.channels))
+        self._record = np.dtype((np.void, 4 * len(self.channels)))  # one cell's C float32 channels
         self.observation_space = spaces.Box(
             np.broadcast_to(np.float32(low), shape),
             np.broadcast_to(np.float32(high), shape),
@@ -256,7 +261,7 @@ class ConsensusModel(SwarmModel):
             frequency=frequency,
             velocity=velocity,
             last_action=np.zeros((rng.batch, n, 1), dtype=np.float32),
-            view_sums=self._view_sums(value, cell, np.zeros_like(value)),
+            view_sums=self._view_sums(value, self._geometry(cell))[0],
         )
 
     def step(self, state: ConsensusState, actions: np.ndarray, rng: BatchRandom) -> Transition:
@@ -270,42 +275,89 @@ class ConsensusModel(SwarmModel):
             phase = np.mod(state.value + increment, TWO_PI)
             phase[phase >= TWO_PI] = 0.0  # mod of a tiny negative number rounds up to 2*pi
             state.value = phase
-            state.velocity = increment / cfg.dt
+            increment /= cfg.dt
+            state.velocity = increment
         else:
             # The domain [0, 1] is clipped, not the action (which the core has validated).
             opinion = np.clip(state.value + action, 0.0, 1.0)
-            opinion[:, self.zealot] = state.value[:, self.zealot]
+            if self.config.n_zealots:
+                opinion[:, self.zealot] = state.value[:, self.zealot]
             state.velocity = opinion - state.value
             state.value = opinion
-        state.last_action = actions.astype(np.float32, copy=True)
+        # The core hands over a validated float32 copy: keep it (a copy when the dtype differs).
+        state.last_action = actions.astype(np.float32, copy=False)
         if cfg.move_probability > 0:
             self._move(state, rng)
-        state.view_sums = self._view_sums(state.value, state.cell, action)
-        return Transition(self._rewards(state, action).astype(np.float32), np.zeros(action.shape, dtype=bool))
+        geometry = self._geometry(state.cell)
+        state.view_sums, first, second = self._view_sums(state.value, geometry)
+        return Transition(
+            self._rewards(state, action, geometry, first, second), np.zeros(action.shape, dtype=bool)
+        )
 
-    def _view_sums(self, value: np.ndarray, cell: np.ndarray, action: np.ndarray) -> np.ndarray:
-        """(B, N, 4) sums over each k×k view, self included, of [cos, sin, 1, a] (phase) or [x, x^2, 1, a]."""
-        cfg = self.config
-        first, second = (np.cos(value), np.sin(value)) if self.phase else (value, value * value)
-        values = np.stack([first, second, np.ones_like(value), action], axis=-1)
-        return window_sums(values, cell, cfg.size, cfg.view_size, cfg.torus)
+    def _geometry(self, cell: np.ndarray) -> ViewGeometry:
+        """The cached :class:`ViewGeometry` of this cell layout (rebuilt only when the cells change)."""
+        geometry = self._cached_geometry
+        if geometry is None or not geometry.matches(cell):
+            cfg = self.config
+            geometry = self._cached_geometry = ViewGeometry(cell, cfg.size, cfg.view_size, cfg.torus)
+        return geometry
 
-    def _rewards(self, state: ConsensusState, action: np.ndarray) -> np.ndarray:
-        """(B, N) local agreement + team term - action cost."""
+    def _unit(self, phase: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Read-only (cos theta, sin theta) of (B, N) phases, memoised on the phases' bytes.
+
+        Step, observe and agent_info of one state share them; any change of the phases, in place or
+        not, recomputes them.
+        """
+        key = phase.shape, phase.tobytes()
+        cached = self._cached_unit
+        if cached is None or cached[0] != key:
+            cos, sin = np.cos(phase), np.sin(phase)
+            cos.flags.writeable = sin.flags.writeable = False
+            cached = self._cached_unit = (key, cos, sin)
+        return cached[1], cached[2]
+
+    def _view_sums(
+        self, value: np.ndarray, geometry: ViewGeometry
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(B, N, 2) sums over each k×k view, self included, of [cos, sin] (phase) or [x, x^2] (opinion).
+
+        Also returns the two per-agent columns (cos, sin) or (x, x^2) it summed, (B, N) float64 each.
+        """
+        first, second = self._unit(value) if self.phase else (value, value * value)
+        pair = np.empty((*value.shape, 2))
+        pair[..., 0] = first
+        pair[..., 1] = second
+        summed = geometry.box_sums(pair.reshape(-1).view(np.complex128))
+        return summed.view(np.float64).reshape(*value.shape, 2), first, second
+
+    def _rewards(
+        self,
+        state: ConsensusState,
+        action: np.ndarray,
+        geometry: ViewGeometry,
+        first: np.ndarray,
+        second: np.ndarray,
+    ) -> np.ndarray:
+        """(B, N) float32 local agreement + team term - action cost (zero-weighted terms are skipped)."""
         cfg = self.config
         x, sums = state.value, state.view_sums
-        others = sums[..., 2] - 1.0
         if self.phase:
-            cos_i, sin_i = np.cos(x), np.sin(x)
             # sum over the others in view of cos(theta_j - theta_i): the agent itself adds cos 0 = 1.
-            total = sums[..., 0] * cos_i + sums[..., 1] * sin_i - 1.0
-            team = np.hypot(cos_i.mean(axis=1), sin_i.mean(axis=1))
+            total = sums[..., 0] * first
+            total += sums[..., 1] * second
+            total -= 1.0
         else:
             # minus the sum over the view of (x_j - x_i)^2; the agent itself adds 0.
-            total = -np.maximum(sums[..., 1] - 2.0 * x * sums[..., 0] + sums[..., 2] * x * x, 0.0)
-            team = -x.var(axis=1)
-        local = np.divide(total, others, out=np.zeros_like(total), where=others > 0)
-        return cfg.agreement_weight * local + cfg.team_weight * team[:, None] - cfg.action_cost * action**2
+            total = -np.maximum(sums[..., 1] - 2.0 * x * sums[..., 0] + geometry.count * x * x, 0.0)
+        reward = total * geometry.inv_others
+        if cfg.agreement_weight != 1.0:
+            reward *= cfg.agreement_weight
+        if cfg.team_weight != 0.0:
+            team = np.hypot(first.mean(axis=1), second.mean(axis=1)) if self.phase else -x.var(axis=1)
+            reward += cfg.team_weight * team[:, None]
+        if cfg.action_cost != 0.0:
+            reward -= cfg.action_cost * action**2
+        return reward.astype(np.float32)
 
     def _move(self, state: ConsensusState, rng: BatchRandom) -> None:
         """Random-walk mobility: a try with probability p, uniform direction, into a cell empty before."""
@@ -323,34 +375,41 @@ class ConsensusModel(SwarmModel):
         state.cell = np.where(winners, target, state.cell)
 
     def observe(self, state: ConsensusState) -> np.ndarray:
-        """(B, N, k, k, C) float32 relative windows: one gather of a per-cell raster, then a rotation."""
+        """(B, N, k, k, C) float32 relative windows: one gather of per-cell records, then a rotation."""
         cfg = self.config
         batch, n = state.cell.shape
+        k = cfg.view_size
         x = state.value
         n_channels = len(self.channels)
-        raster = np.zeros((batch, cfg.size * cfg.size, n_channels), dtype=np.float32)
-        copy = np.arange(batch)[:, None]
+        geometry = self._geometry(state.cell)
+        # One record of C float32 per agent, gathered as one fixed-size item per window cell.
+        records = np.empty((batch * n, n_channels), dtype=np.float32)
+        records[:, 0] = 1.0
         if self.phase:
-            cos_i, sin_i = np.cos(x), np.sin(x)
-            raster[copy, state.cell] = np.stack([np.ones_like(x), cos_i, sin_i, state.frequency], -1)
+            cos_i, sin_i = (a.reshape(-1) for a in self._unit(x))
+            records[:, 1] = cos_i
+            records[:, 2] = sin_i
+            records[:, 3] = state.frequency.reshape(-1)
         else:
-            columns = [np.ones_like(x), x, x] + (
-                [np.broadcast_to(self.zealot, x.shape)] if n_channels == 4 else []
-            )
-            raster[copy, state.cell] = np.stack(columns, -1)
-        row, col = np.divmod(state.cell, cfg.size)
-        raster = raster.reshape(batch, cfg.size, cfg.size, n_channels)
-        windows = lattice_windows(raster, row, col, cfg.view_size, cfg.torus)
+            x = x.reshape(-1)
+            records[:, 1] = x
+            records[:, 2] = x
+            if n_channels == 4:
+                records[:, 3] = np.broadcast_to(self.zealot, state.value.shape).reshape(-1)
+        gathered = geometry.windows(records.view(self._record).reshape(-1))
+        windows = gathered.view(np.float32).reshape(batch * n, k * k, n_channels)
         if self.phase:
             # In place: (cos_j + i sin_j)(cos_i - i sin_i) = cos(th_j - th_i) + i sin(th_j - th_i).
             rotated = windows[..., 1:3].view(np.complex64)[..., 0]
             # Scaling by 1 - 2^-20 (< 1e-6) bounds the float32 rounding (a few 2^-24) so cos_diff and
             # sin_diff never leave [-1, 1]; a clip of the strided channels costs ten times more.
-            own = ((1.0 - 2.0**-20) * (cos_i - 1j * sin_i)).astype(np.complex64)[:, :, None, None]
-            np.multiply(rotated, own, out=rotated)
+            own = np.empty(batch * n, dtype=np.complex64)
+            own.real = (1.0 - 2.0**-20) * cos_i
+            own.imag = (2.0**-20 - 1.0) * sin_i
+            np.multiply(rotated, own[:, None], out=rotated)
         else:
-            windows[..., 1] -= windows[..., 0] * x.astype(np.float32)[:, :, None, None]
-        return windows
+            windows[..., 1] -= windows[..., 0] * x.astype(np.float32)[:, None]
+        return windows.reshape(batch, n, k, k, n_channels)
 
     def metrics(self, state: ConsensusState) -> dict[str, np.ndarray]:
         """Phase: order parameter, local order, frequency spread. Opinion: disagreement and clusters."""
@@ -359,7 +418,9 @@ class ConsensusModel(SwarmModel):
         if self.phase:
             return {
                 "order_parameter": metrics.order_parameter(x),
-                "local_order": metrics.local_order(sums[..., 0], sums[..., 1], sums[..., 2]),
+                "local_order": metrics.local_order(
+                    sums[..., 0], sums[..., 1], self._geometry(state.cell).count
+                ),
                 "frequency_spread": metrics.frequency_spread(state.velocity),
             }
         n_clusters, n_major, largest = metrics.opinion_clusters(x, cfg.cluster_gap, cfg.major_cluster)
@@ -386,17 +447,17 @@ class ConsensusModel(SwarmModel):
         """Exact coupling aggregates, the raw state the global rules need, and the mean-field input."""
         cfg = self.config
         x, sums = state.value, state.view_sums
-        others = sums[..., 2:3] - 1.0
-        mean_action = np.divide(
-            sums[..., 3:] - state.last_action, others, out=np.zeros_like(others), where=others > 0
-        )
+        geometry = self._geometry(state.cell)
+        action = state.last_action[..., 0].astype(np.float64)
+        action_sum = geometry.box_sums(action.reshape(-1)).reshape(x.shape)
+        mean_action = ((action_sum - action) * geometry.inv_others)[..., None]
         info = {"neighbour_mean_action": mean_action.astype(np.float32), "cell": state.cell.copy()}
         if self.phase:
             if cfg.coupling == "local":  # the cached view sums are the local coupling sums
-                cos_i, sin_i = np.cos(x), np.sin(x)
+                cos_i, sin_i = self._unit(x)
                 sin_sum = sums[..., 1] * cos_i - sums[..., 0] * sin_i
                 cos_sum = sums[..., 0] * cos_i + sums[..., 1] * sin_i
-                count = sums[..., 2]
+                count = geometry.count.copy()
             else:
                 sin_sum, cos_sum, count = coupling_sums(
                     x, state.cell, cfg.size, cfg.view_size, cfg.torus, "global"
@@ -410,7 +471,7 @@ class ConsensusModel(SwarmModel):
             )
         else:
             if cfg.coupling == "local":
-                diff_sum, count = sums[..., 0] - sums[..., 2] * x, sums[..., 2]
+                diff_sum, count = sums[..., 0] - geometry.count * x, geometry.count.copy()
             else:
                 diff_sum, count = opinion_coupling_sums(
                     x, state.cell, cfg.size, cfg.view_size, cfg.torus, "global"
