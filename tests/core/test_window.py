@@ -4,7 +4,14 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from swarmgym.core.window import HEADINGS, box_sums, lattice_neighbour_mean, lattice_windows, rasterise
+from swarmgym.core.window import (
+    HEADINGS,
+    WindowIndex,
+    box_sums,
+    lattice_neighbour_mean,
+    lattice_windows,
+    rasterise,
+)
 
 
 def slow_window(raster, row, col, k, torus, pad, facing):
@@ -89,3 +96,29 @@ def test_rasterise_counts_and_rotation():
     np.testing.assert_array_equal(turned, [[0, 1, 0], [1, 1, 0], [0, 0, 0]])
     summed = rasterise(offsets, owner, 1, 3, 1.0, values=np.arange(8.0).reshape(4, 2))[0]
     np.testing.assert_array_equal(summed[0, 1], [0.0, 1.0])
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    batch=st.integers(1, 3),
+    size=st.integers(2, 8),
+    k=st.sampled_from([1, 3, 5, 9]),
+    torus=st.booleans(),
+    seed=st.integers(0, 2**31),
+)
+def test_window_index_matches_the_operator(batch, size, k, torus, seed):
+    """The cached path for static agents equals lattice_windows and box_sums on the same raster."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, size * size + 1))
+    cell = np.stack([rng.permutation(size * size)[:n] for _ in range(batch)])
+    values = rng.random((batch, n))
+    index = WindowIndex(cell, size, k, torus)
+    assert index.matches(cell) and not index.matches(cell[:, ::-1]) or n == 1
+    raster = np.zeros((batch, size * size))
+    raster[np.arange(batch)[:, None], cell] = values
+    raster = raster.reshape(batch, size, size)
+    rows, cols = np.divmod(cell, size)
+    expected = lattice_windows(raster, rows, cols, k, torus).reshape(batch * n, k * k)
+    np.testing.assert_array_equal(index.windows(values.reshape(-1)), expected)
+    sums = box_sums(raster[..., None], k, torus)[..., 0][np.arange(batch)[:, None], rows, cols]
+    np.testing.assert_allclose(index.box_sums(values.reshape(-1)), sums.reshape(-1), atol=1e-9)

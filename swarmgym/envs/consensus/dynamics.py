@@ -16,10 +16,9 @@ from scipy.special import ndtri
 from swarmgym.core.lattice import resolve_claims, step_cells
 from swarmgym.core.model import State, SwarmModel, Transition
 from swarmgym.core.rng import BatchRandom
-from swarmgym.core.window import HEADINGS, box_sums
+from swarmgym.core.window import HEADINGS, WindowIndex, box_sums
 from swarmgym.envs.consensus import metrics
 from swarmgym.envs.consensus.config import ConsensusConfig
-from swarmgym.envs.consensus.geometry import ViewGeometry
 
 TWO_PI = 2.0 * np.pi
 
@@ -195,7 +194,7 @@ class ConsensusModel(SwarmModel):
         k, size = config.view_size, config.size
         self.phase = config.state_kind == "phase"
         self.zealot = np.arange(config.n_agents) < config.n_zealots
-        self._cached_geometry: ViewGeometry | None = None
+        self._cached_geometry: WindowIndex | None = None
         self._cached_unit: tuple[tuple, np.ndarray, np.ndarray] | None = None
         if self.phase:
             self.channels = ("occupied", "cos_diff", "sin_diff", "frequency")
@@ -294,12 +293,12 @@ class ConsensusModel(SwarmModel):
             self._rewards(state, action, geometry, first, second), np.zeros(action.shape, dtype=bool)
         )
 
-    def _geometry(self, cell: np.ndarray) -> ViewGeometry:
-        """The cached :class:`ViewGeometry` of this cell layout (rebuilt only when the cells change)."""
+    def _geometry(self, cell: np.ndarray) -> WindowIndex:
+        """The cached :class:`WindowIndex` of this cell layout (rebuilt only when the cells change)."""
         geometry = self._cached_geometry
         if geometry is None or not geometry.matches(cell):
             cfg = self.config
-            geometry = self._cached_geometry = ViewGeometry(cell, cfg.size, cfg.view_size, cfg.torus)
+            geometry = self._cached_geometry = WindowIndex(cell, cfg.size, cfg.view_size, cfg.torus)
         return geometry
 
     def _unit(self, phase: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -317,7 +316,7 @@ class ConsensusModel(SwarmModel):
         return cached[1], cached[2]
 
     def _view_sums(
-        self, value: np.ndarray, geometry: ViewGeometry
+        self, value: np.ndarray, geometry: WindowIndex
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(B, N, 2) sums over each k×k view, self included, of [cos, sin] (phase) or [x, x^2] (opinion).
 
@@ -334,7 +333,7 @@ class ConsensusModel(SwarmModel):
         self,
         state: ConsensusState,
         action: np.ndarray,
-        geometry: ViewGeometry,
+        geometry: WindowIndex,
         first: np.ndarray,
         second: np.ndarray,
     ) -> np.ndarray:
