@@ -429,3 +429,28 @@ def test_couzin_repulsion_has_priority_and_turns_are_limited():
     assert policy.act(None, {"agent": info})[0, 0, 0] == pytest.approx(-0.1)
     info["repulsion_count"] = empty
     assert policy.act(None, {"agent": info})[0, 0, 0] == pytest.approx(0.1)
+
+
+@pytest.mark.parametrize("torus", [True, False])
+def test_grid_binning_equals_exact_binning_when_agents_sit_on_cell_centres(torus):
+    """view_binning="grid" only moves cell boundaries: with every agent on a cell centre it is exact."""
+    cell, cells, n = 0.5, 12, 40
+    config = dict(
+        n_agents=n, box_size=cell * cells, cell_size=cell, view_size=5, rotate_view=False, torus=torus
+    )
+    exact = swarmgym.make_model("flocking_v0", **config)
+    grid = swarmgym.make_model("flocking_v0", view_binning="grid", **config)
+    state = exact.reset(BatchRandom.from_seeds([0, 1]))
+    rng = np.random.default_rng(0)
+    picks = np.stack([rng.choice(cells * cells, n, replace=False) for _ in range(2)])
+    row, col = np.divmod(picks, cells)
+    state.position = np.stack([(col + 0.5) * cell, (row + 0.5) * cell], axis=-1)
+    state.position[0, :4] = state.position[0, 4]  # a few agents sharing one cell
+    np.testing.assert_allclose(grid.observe(state), exact.observe(state), atol=1e-5)
+
+
+def test_grid_binning_needs_a_world_aligned_view():
+    with pytest.raises(ValueError, match="view_binning"):
+        swarmgym.make_model("flocking_v0", view_binning="grid")
+    with pytest.raises(ValueError, match="view_binning"):
+        swarmgym.make_model("flocking_v0", view_binning="nearest", rotate_view=False)

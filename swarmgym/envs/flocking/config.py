@@ -34,6 +34,11 @@ class FlockingConfig:
     """Side of one observation cell in world units (k = 5, 0.4 covers the r = 1 disc). > 0."""
     rotate_view: bool = True
     """Rotate each window to the agent's heading (row 0 ahead); False keeps it world-aligned (+y up)."""
+    view_binning: str = "exact"
+    """``"exact"``: each neighbour is binned by its own offset from the agent (cells centred on the agent).
+    ``"grid"``: the fast approximation: all agents are binned once per step into a world-aligned grid of
+    cells (side L / ceil(L / cell_size) on a torus, ``cell_size`` with walls) and each window is the k×k
+    block of that grid around the agent's own cell; needs ``rotate_view=False``."""
     action_type: str = "continuous"
     """``"continuous"``: Box turn in [-max_turn, max_turn]; ``"discrete"``: one of ``n_turns`` turn angles."""
     max_turn: float = math.pi
@@ -73,6 +78,9 @@ class FlockingConfig:
         check_odd("view_size", self.view_size, 1)
         check_float("cell_size", self.cell_size, 0.0, open_low=True)
         check_choice("rotate_view", self.rotate_view, (True, False))
+        check_choice("view_binning", self.view_binning, ("exact", "grid"))
+        if self.view_binning == "grid" and self.rotate_view:
+            raise ValueError("view_binning='grid' bins in world-aligned cells: it needs rotate_view=False")
         check_choice("action_type", self.action_type, ("continuous", "discrete"))
         check_float("max_turn", self.max_turn, 0.0, math.pi, open_low=True)
         check_odd("n_turns", self.n_turns, 3)
@@ -99,8 +107,19 @@ class FlockingConfig:
 
     @property
     def search_radius(self) -> float:
-        """One neighbour search covers everything: view, Vicsek radius and Couzin zones."""
-        return max(self.view_radius, self.radius, self.zone_attraction)
+        """One neighbour search covers everything: view (when binned exactly), Vicsek radius, Couzin zones."""
+        view = self.view_radius if self.view_binning == "exact" else 0.0
+        return max(view, self.radius, self.zone_attraction)
+
+    @property
+    def grid_cells(self) -> int:
+        """Cells per side of the world grid of ``view_binning="grid"``: ceil(L / cell_size)."""
+        return max(1, math.ceil(self.box / self.cell_size - 1e-9))
+
+    @property
+    def grid_side(self) -> float:
+        """Side of one world-grid cell: L / grid_cells on a torus (the grid tiles it), else cell_size."""
+        return self.box / self.grid_cells if self.torus else self.cell_size
 
     @property
     def turn_angles(self) -> np.ndarray:

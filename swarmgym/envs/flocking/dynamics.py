@@ -12,7 +12,7 @@ from gymnasium import spaces
 from swarmgym.core.model import State, SwarmModel, Transition
 from swarmgym.core.rng import BatchRandom
 from swarmgym.core.spatial import Pairs, nearest_neighbour_distance, unique_pairs
-from swarmgym.core.window import rasterise
+from swarmgym.core.window import lattice_windows, rasterise
 from swarmgym.envs.flocking import metrics
 from swarmgym.envs.flocking.config import FlockingConfig
 
@@ -148,6 +148,12 @@ class FlockingModel(SwarmModel):
 
     Cells hold everyone whose minimum-image offset falls in them, so the observation alone carries the
     local alignment rule (the ``vicsek_local`` agent acts on it only).
+
+    ``view_binning="grid"`` (with ``rotate_view=False``) is the fast approximation for large swarms and
+    views: every agent is binned once into a world-aligned grid (cells of side L / ceil(L / cell_size)
+    on a torus) and the window is the k×k block of grid cells around the agent's own cell, so cells
+    are not centred on the agent (offsets are exact to within one cell). The channels are the same;
+    headings stay relative to the agent's own.
 
     ## Reward (all agents at once, after the move)
     ``alignment_weight * mean_{j within r} cos(theta_j - theta_i)`` (0 with no neighbour)
@@ -313,6 +319,8 @@ class FlockingModel(SwarmModel):
     def observe(self, state: FlockingState) -> np.ndarray:
         """(B, N, k, k, C) float32: per-cell neighbour count, mean relative heading cos / sin, walls."""
         cfg = self.config
+        if cfg.view_binning == "grid":
+            return self._observe_grid(state)
         batch, n = state.heading.shape
         k = cfg.view_size
         local = self.local(state)
@@ -368,6 +376,39 @@ class FlockingModel(SwarmModel):
         if not cfg.torus:
             obs[..., 3] = self._outside(state.position.reshape(-1, 2), state.heading.ravel())
         return obs.reshape(batch, n, k, k, -1)
+
+    def _observe_grid(self, state: FlockingState) -> np.ndarray:
+        """``view_binning="grid"``: one binning of all agents per copy, then the shared lattice crop."""
+        cfg = self.config
+        batch, n = state.heading.shape
+        cells, side, k = cfg.grid_cells, cfg.grid_side, cfg.view_size
+        col = np.minimum((state.position[..., 0] / side).astype(np.intp), cells - 1)
+        row = cells - 1 - np.minimum((state.position[..., 1] / side).astype(np.intp), cells - 1)  # +y is up
+        flat = ((np.arange(batch)[:, None] * cells + row) * cells + col).ravel()
+        heading = state.heading.ravel()
+        cos, sin = np.cos(heading), np.sin(heading)
+        size = batch * cells * cells
+        raster = np.zeros((size, len(self.channels)), dtype=np.float32)
+        raster[:, 0] = np.bincount(flat, minlength=size)
+        raster[:, 1] = np.bincount(flat, cos, minlength=size)
+        raster[:, 2] = np.bincount(flat, sin, minlength=size)
+        pad_value = np.zeros(len(self.channels), dtype=np.float32)
+        pad_value[3:] = 1.0  # the wall channel, outside a walled box
+        raster = raster.reshape(batch, cells, cells, -1)
+        obs = lattice_windows(raster, row, col, k, cfg.torus, pad_value=pad_value)
+        centre = obs[:, :, k // 2, k // 2]  # the agent is not its own neighbour
+        centre[..., 0] -= 1.0
+        centre[..., 1] -= cos.reshape(batch, n)
+        centre[..., 2] -= sin.reshape(batch, n)
+        # Sum of e^{i theta_j} times e^{-i theta_i}: the relative headings, in place on a complex view.
+        relative = obs[..., 1:3].view(np.complex64)[..., 0]
+        relative *= np.exp(-1j * state.heading).astype(np.complex64)[:, :, None, None]
+        inverse = np.maximum(obs[..., 0], 1.0)
+        np.divide(1.0, inverse, out=inverse)
+        for c in (1, 2):
+            obs[..., c] *= inverse
+            np.clip(obs[..., c], -1.0, 1.0, out=obs[..., c])
+        return obs
 
     def _outside(self, position: np.ndarray, heading: np.ndarray) -> np.ndarray:
         """(M, k, k) 1.0 where the window cell's centre lies outside the walled box."""
