@@ -74,6 +74,7 @@ ENVS: dict[str, EnvSpec] = {
                     "n_agents": 100, "box_size": 100.0, "speed": 0.3, "noise": 0.17, "spawn_extent": 0.2,
                     "zone_repulsion": 1.0, "zone_orientation": 14.0, "zone_attraction": 28.0,
                 },
+                "fast": {"rotate_view": False, "view_binning": "grid"},
             },
         ),
         EnvSpec(
