@@ -3,7 +3,8 @@
 Protocol (issue 8): random actions (pre-drawn, valid), ``step()`` with observations and rewards
 included, per-step metrics off (``with_info=False``), reset excluded; median of 5 timed runs after a
 warm-up. Each configuration runs in a fresh subprocess so its peak RSS is its own. The PettingZoo dict
-path is measured both without (``dict``) and with (``dict+i``) the emergence metrics in every info.
+path is measured both without (``dict``) and with (``dict+i``) the emergence metrics in every info;
+``--with-info`` adds the array path with per-step metrics and agent info (``array+i``).
 
     python benchmarks/bench_envs.py                       # the full table (several minutes)
     python benchmarks/bench_envs.py --envs segregation_v0 --n 100000 --k 11 --batch 1
@@ -45,12 +46,12 @@ def timed_runs(step, repeats, seconds):
     return statistics.median(rates)
 
 
-def measure_array(env_id, n, k, batch, repeats, seconds):
+def measure_array(env_id, n, k, batch, repeats, seconds, with_info=False):
     import swarmgym
     from swarmgym.registry import spec
 
     config = {**spec(env_id).scale(n), "view_size": k}
-    vec = swarmgym.make_vec(env_id, num_envs=batch, max_cycles=10**9, with_info=False, **config)
+    vec = swarmgym.make_vec(env_id, num_envs=batch, max_cycles=10**9, with_info=with_info, **config)
     vec.reset(seed=0)
     pool = actions_pool(vec.action_space, (batch, vec.num_agents))
     steps_per_s = timed_runs(lambda i: vec.step(pool[i % len(pool)]), repeats, seconds)
@@ -87,8 +88,8 @@ def measure_window(n, k, repeats, seconds):
 def run_one(args):
     env_id, n, k, batch, path = args.one.split(",")
     n, k, batch = int(n), int(k), int(batch)
-    if path == "array":
-        result = measure_array(env_id, n, k, batch, args.repeats, args.seconds)
+    if path in ("array", "array+i"):
+        result = measure_array(env_id, n, k, batch, args.repeats, args.seconds, with_info=path == "array+i")
     elif path in ("dict", "dict+i"):
         result = measure_dict(env_id, n, k, args.repeats, args.seconds, with_info=path == "dict+i")
     else:
@@ -127,6 +128,9 @@ def main():
         "--dict-n", nargs="*", type=int, default=[1000], help="N for the PettingZoo dict path"
     )
     parser.add_argument("--window", action="store_true", help="only the window operator, k = 11")
+    parser.add_argument(
+        "--with-info", action="store_true", help="also time the array path with per-step metrics and agent info"
+    )
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=0.5, help="minimum duration of one timed run")
     parser.add_argument("--one", help=argparse.SUPPRESS)
@@ -148,6 +152,8 @@ def main():
                 for k in args.k:
                     for batch in args.batch:
                         rows.append((env_id, "array", n, k, batch))
+                        if args.with_info:
+                            rows.append((env_id, "array+i", n, k, batch))
             rows += [(env_id, path, n, 11, 1) for n in args.dict_n for path in ("dict", "dict+i")]
     for env_id, path, n, k, batch in rows:
         if batch * n > args.max_agents:
