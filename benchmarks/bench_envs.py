@@ -129,7 +129,9 @@ def main():
     )
     parser.add_argument("--window", action="store_true", help="only the window operator, k = 11")
     parser.add_argument(
-        "--with-info", action="store_true", help="also time the array path with per-step metrics and agent info"
+        "--with-info",
+        action="store_true",
+        help="also time the array path with per-step metrics and agent info",
     )
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=0.5, help="minimum duration of one timed run")
