@@ -91,7 +91,8 @@ def resolve_claims(claims: np.ndarray, target: np.ndarray, priority: np.ndarray,
     """
     batch = claims.shape[0]
     key = (np.arange(batch)[:, None] * n_cells + target)[claims]
-    best = np.full(batch * n_cells, -np.inf)
+    best = np.empty(batch * n_cells)  # only the claimed cells are ever read
+    best[key] = -np.inf
     np.maximum.at(best, key, priority[claims])  # the highest bid per claimed cell, O(N)
     winners = np.zeros(claims.shape, dtype=bool)
     winners[claims] = priority[claims] == best[key]

@@ -4,7 +4,8 @@ Two entry points, one output convention: (B, N, k, k[, C]), channels last, centr
 
 - :func:`lattice_windows` crops per-cell rasters (lattice envs). The raster is padded once (wrapped on
   a torus, filled with ``pad_value`` outside walls); all windows are then one strided view of it and
-  one advanced index copies them out: no per-agent slicing, no clip arithmetic.
+  one advanced index copies them out: no per-agent slicing, no clip arithmetic. Rotated windows are
+  cut the same way from the four quarter-turned copies of the padded raster.
 - :func:`rasterise` bins neighbour offsets of continuous agents into a k×k grid of cells (continuous
   envs), optionally rotated into each agent's heading frame, summing per-cell values with ``bincount``.
 
@@ -13,6 +14,8 @@ rotated), column 0 is the agent's left.
 """
 
 from __future__ import annotations
+
+import threading
 
 import numpy as np
 
@@ -60,29 +63,65 @@ def lattice_windows(
     check_view_size(k, "k")
     pages, height, width = raster.shape[:3]
     channels = raster.shape[3:]
-    rad = k // 2
-    padded = pad_lattice(raster, rad, torus, pad_value)
-    strides = padded.strides
-    # A read-only strided view: cell (p, r, c) of it is the k×k block whose top-left is (r, c) of page p.
-    windows = np.ndarray(
-        (pages, height, width, k, k, *channels),
-        dtype=padded.dtype,
-        buffer=padded,
-        strides=(*strides[:3], strides[1], strides[2], *strides[3:]),
-    )
+    padded = pad_lattice(raster, k // 2, torus, pad_value)
     if page is None:
         page = np.arange(rows.shape[0])[:, None]
     if facing is None:
-        return windows[page, rows, cols]
-    page = np.broadcast_to(page, rows.shape)
-    out = np.empty((*rows.shape, k, k, *channels), dtype=raster.dtype)
-    for heading in range(len(HEADINGS)):
-        chosen = facing == heading
-        if chosen.any():
-            # Counter-clockwise quarter turns bring the heading's side of the window to row 0.
-            turned = np.rot90(windows, k=heading, axes=(3, 4))
-            out[chosen] = turned[page[chosen], rows[chosen], cols[chosen]]
-    return out
+        return _gather(padded, k, page, rows, cols)
+    # Turn the padded pages instead of the windows: page (t, p) holds np.rot90 of page p by t
+    # counter-clockwise quarter turns (which brings heading t to the top), in one square buffer, so
+    # one gather cuts every rotated window. Cell (r, c) of the H×W raster becomes, after t turns,
+    # (r, c), (W-1-c, r), (H-1-r, W-1-c), (c, H-1-r): the top-left of its window in turned page t.
+    side = max(padded.shape[1:3])
+    turned = _scratch((4, pages, side, side, *channels), padded.dtype)
+    for quarter in range(4):
+        rotated = np.rot90(padded, quarter, axes=(1, 2))
+        turned[quarter, :, : rotated.shape[1], : rotated.shape[2]] = rotated
+    turn = np.array(
+        [
+            [1, 0, 0, 0, 1, 0],
+            [0, -1, width - 1, 1, 0, 0],
+            [-1, 0, height - 1, 0, -1, width - 1],
+            [0, 1, 0, -1, 0, height - 1],
+        ]
+    )[facing]  # per agent: top = a r + b c + e, left = a' r + b' c + e'
+    top = turn[..., 0] * rows + turn[..., 1] * cols + turn[..., 2]
+    left = turn[..., 3] * rows + turn[..., 4] * cols + turn[..., 5]
+    turned = turned.reshape(4 * pages, side, side, *channels)
+    return _gather(turned, k, facing * pages + page, top, left)
+
+
+_SCRATCH = threading.local()
+
+
+def _scratch(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """An uninitialised array reusing this thread's buffer: no fresh pages (and page faults) per step.
+
+    Only for temporaries that never leave the function that asked (the gather copies out of them).
+    """
+    nbytes = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
+    buffer = getattr(_SCRATCH, "buffer", None)
+    if buffer is None or buffer.nbytes < nbytes:
+        buffer = _SCRATCH.buffer = np.empty(max(nbytes, 1), dtype=np.uint8)
+    return buffer[:nbytes].view(dtype).reshape(shape)
+
+
+def _gather(padded: np.ndarray, k: int, page: np.ndarray, top: np.ndarray, left: np.ndarray) -> np.ndarray:
+    """The k×k blocks of C-contiguous (P, H', W', ...) pages whose top-left cells are (page, top, left).
+
+    A block is k rows of k contiguous cells: the pages are viewed as overlapping rows of k cells (one
+    opaque item each) and one flat index per block copies its k rows, the cheapest numpy gather.
+    """
+    pages, height, width = padded.shape[:3]
+    cell = padded.itemsize * int(np.prod(padded.shape[3:], dtype=np.int64))
+    rows = np.ndarray(
+        (pages * height * width - (k - 1) * (width + 1), k),
+        dtype=np.dtype((np.void, cell * k)),
+        buffer=padded,
+        strides=(cell, cell * width),
+    )
+    start = (page * height + top) * width + left
+    return rows[start].view(padded.dtype).reshape(*start.shape, k, k, *padded.shape[3:])
 
 
 def rasterise(

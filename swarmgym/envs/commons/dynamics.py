@@ -7,10 +7,10 @@ from dataclasses import dataclass
 import numpy as np
 from gymnasium import spaces
 
-from swarmgym.core.lattice import pad_lattice
+from swarmgym.core.lattice import resolve_claims
 from swarmgym.core.model import State, SwarmModel, Transition
 from swarmgym.core.rng import BatchRandom
-from swarmgym.core.window import HEADINGS, box_sums
+from swarmgym.core.window import HEADINGS, box_sums, lattice_windows
 from swarmgym.envs.commons import metrics
 from swarmgym.envs.commons.config import CommonsConfig
 
@@ -35,6 +35,8 @@ _EXPAND = (
     .view("<u8")
     .ravel()
 )
+#: Clears the "agents" byte of an expanded cell.
+_NOT_AGENT = np.uint64(~(0xFF << (8 * AGENTS_BIT)) & 0xFFFFFFFFFFFFFFFF)
 #: Per action, the heading of a move relative to the facing (in quarter turns clockwise).
 MOVE_TURN = np.array([0, 0, 2, 3, 1, 0, 0, 0], dtype=np.int64)
 #: Per action, whether it is a move (forward, backward, step left or right).
@@ -186,7 +188,10 @@ class CommonsModel(SwarmModel):
         self._capacity = config.n_patches * (config.capacity if config.logistic else config.patch_cells)
         #: Cells surely free of patches and agents: the respawn threshold's denominator.
         self._min_free = max(self.n_cells - config.n_patches * config.patch_cells - config.n_agents, 1)
-        self._build_window_tables()
+        #: The whole window of an agent out of play with t steps left: (self_removed 1, self_time_left t).
+        self._removed_planes = (np.uint64(1) << np.uint64(8 * SELF_REMOVED)) | (
+            np.arange(config.removal_steps + 1, dtype=np.uint64) << np.uint64(8 * SELF_TIME_LEFT)
+        )
         self._build_step_tables()
 
     @property
@@ -293,7 +298,6 @@ class CommonsModel(SwarmModel):
         #: Per action: the change of facing (turns only).
         self._turn = np.zeros(8, dtype=np.int64)
         self._turn[TURN_RIGHT], self._turn[TURN_LEFT] = 1, -1
-        self._bids: np.ndarray | None = None
 
     def _wrap(self, row: np.ndarray, col: np.ndarray) -> np.ndarray:
         """Flat cells of (row, col), wrapped on a torus; -1 where beyond the walls."""
@@ -359,8 +363,8 @@ class CommonsModel(SwarmModel):
             claims = moving & (crossing == 0)
             target[~claims] = 0
         claims &= ~occupied[target]
-        winners = self._resolve_claims(claims, target, priority)
         target -= base
+        winners = resolve_claims(claims, target, priority, self.n_cells)
         cell = np.where(winners, target, state.cell)
 
         # Harvest: an agent in play standing on a resource collects it.
@@ -479,25 +483,6 @@ class CommonsModel(SwarmModel):
         grow = draws.reshape(batch, -1)[copy, slot] < chance
         resource.reshape(-1)[flat[grow]] = True
 
-    def _resolve_claims(self, claims: np.ndarray, target: np.ndarray, priority: np.ndarray) -> np.ndarray:
-        """(B, N) bool: among agents claiming the same cell, the highest priority wins.
-
-        ``target`` holds flat cells of the whole batch (copy offset included). Same rule as
-        :func:`swarmgym.core.lattice.resolve_claims`, on flat indices and with a kept scratch of bids
-        that is reset only where it was written.
-        """
-        claimant = np.flatnonzero(claims)
-        winners = np.zeros(claims.size, dtype=bool)
-        if len(claimant):
-            if self._bids is None or len(self._bids) < target.shape[0] * self.n_cells:
-                self._bids = np.full(target.shape[0] * self.n_cells, -np.inf)
-            key = target.reshape(-1)[claimant]
-            bid = priority.reshape(-1)[claimant]
-            np.maximum.at(self._bids, key, bid)  # the highest bid per claimed cell, O(N)
-            winners[claimant[bid == self._bids[key]]] = True
-            self._bids[key] = -np.inf
-        return winners.reshape(claims.shape)
-
     def _patch_harvest(self, patch, cell, got) -> np.ndarray:
         """(B, P) resources collected from each patch this step."""
         batch = patch.shape[0]
@@ -526,20 +511,13 @@ class CommonsModel(SwarmModel):
     def observe(self, state: CommonsState) -> np.ndarray:
         """(B, N, k, k, 8) uint8 egocentric windows rotated to each agent's facing.
 
-        The six spatial channels are the bits of one uint8 code per cell, and a 256-entry table
-        expands a code into its 8 channel bytes at once (one uint64). The padded H×W code grid is
-        written in its four quarter-turn rotations into a kept scratch buffer (pages side × side), so
-        that a window row is k contiguous items whatever the agent's facing: one gather of (B, N, k)
-        rows cuts every rotated window. Normally the pages are expanded to uint64 before the gather
-        and agents out of play read a constant block of the scratch (spatial channels 0,
-        ``self_removed`` 1, ``self_time_left`` t); when the windows hold far fewer cells than the four
-        pages (few agents on a large grid), the windows are gathered as codes and expanded after, and
-        those of agents out of play overwritten by the same constants. Agents in play have both
-        constant planes 0, so nothing is added for them.
+        The six spatial channels are the bits of one uint8 code per cell; a 256-entry table expands
+        every cell's code into its 8 channel bytes (one uint64) once per step, and the shared window
+        operator cuts the rotated windows of those items. Agents out of play see only their constant
+        planes (``self_removed`` 1, ``self_time_left`` t); for agents in play both planes are 0.
         """
         cfg = self.config
-        batch, hw, k = state.batch, self.n_cells, cfg.view_size
-        rad = k // 2
+        batch, hw, rad = state.batch, self.n_cells, cfg.view_size // 2
         in_play = state.removed_left == 0
         # Flat codes of the batch plus one spare byte that absorbs the writes of the other agents.
         flat = np.empty(batch * hw + 1, dtype=np.uint8)
@@ -550,104 +528,15 @@ class CommonsModel(SwarmModel):
         # Two writes: an agent in play may stand where another was removed from.
         flat[np.where(in_play, batch * hw, where)] |= np.uint8(1 << REMOVED_BIT)
         flat[np.where(in_play, where, batch * hw)] |= np.uint8(1 << AGENTS_BIT)
-        padded = pad_lattice(codes.reshape(batch, cfg.height, cfg.width), rad, cfg.torus, 1 << WALL_BIT)
-        rows_p, cols_p = padded.shape[1:]
-        side = self._side
-        page = side * side
-        offset = 0 if self._expand_windows else self._const_size
-        scratch = self._scratch(batch)
-        pages = scratch[offset : offset + 4 * batch * page].reshape(4, batch, side, side)
-        # Page t holds np.rot90(padded, t, axes=(1, 2)); codes, or their channel bytes.
-        upright = pages[0, :, :rows_p, :cols_p]
-        if self._expand_windows:
-            upright[...] = padded
-        elif rows_p == cols_p == side:
-            _expand(padded, pages[0])  # expanded once, then turned as uint64
-        else:
-            upright[...] = _EXPAND[padded]
-        pages[1, :, :cols_p, :rows_p] = upright[:, :, ::-1].transpose(0, 2, 1)
-        pages[2, :, :rows_p, :cols_p] = upright[:, ::-1, ::-1]
-        pages[3, :, :cols_p, :rows_p] = upright[:, ::-1, :].transpose(0, 2, 1)
-        # Start (flat index into the scratch) of every agent's rotated window.
-        facing = state.facing
-        start = self._turned_start[facing * hw + state.cell] + (
-            offset + np.arange(batch)[:, None] * page + facing * (batch * page)
-        )
-        out_of_play = ~in_play
-        idle = not in_play.all()
-        item = scratch.itemsize
-        rows = np.ndarray(
-            (offset + 4 * batch * page - (k - 1) * side - k + 1, k),
-            dtype=np.dtype(f"V{item * k}"),
-            buffer=scratch,
-            strides=(item, item * side),
-        )
-        if self._expand_windows:
-            windows = rows[start].view(np.uint8).reshape(batch, -1, k, k)
-            windows[:, :, rad, rad] &= np.uint8(0xFF ^ (1 << AGENTS_BIT))
-            out = np.empty(windows.shape, dtype=np.uint64)
-            _expand(windows, out)
-            if idle:
-                out[out_of_play] = self._const_value[state.removed_left[out_of_play]][:, None, None]
-        else:
-            if idle:
-                start = np.where(in_play, start, self._const_start[state.removed_left])
-            out = rows[start].view(np.uint64).reshape(batch, -1, k, k)
-            out[:, :, rad, rad] &= np.uint64(~(0xFF << (8 * AGENTS_BIT)) & 0xFFFFFFFFFFFFFFFF)
+        items = np.take(_EXPAND, codes.reshape(-1), mode="clip").reshape(batch, cfg.height, cfg.width)
+        row, col = np.divmod(state.cell, cfg.width)
+        wall = _EXPAND[1 << WALL_BIT]
+        out = lattice_windows(items, row, col, cfg.view_size, cfg.torus, pad_value=wall, facing=state.facing)
+        out[:, :, rad, rad] &= _NOT_AGENT  # the agent is not one of the "other agents"
+        if not in_play.all():
+            out_of_play = ~in_play
+            out[out_of_play] = self._removed_planes[state.removed_left[out_of_play]][:, None, None]
         return out.view(np.uint8).reshape(*out.shape, len(CHANNELS))
-
-    def _scratch(self, batch: int) -> np.ndarray:
-        """Flat scratch of the observation: 4 × B rotated pages (side × side, heading-major).
-
-        Kept between calls and grown to the largest batch seen (a smaller batch uses a prefix). Codes
-        (uint8) when windows are expanded after the gather; otherwise uint64 channel bytes, after a
-        region of constant blocks: for t = 0..T a k×k block of (``self_removed`` 1, ``self_time_left`` t).
-        """
-        offset = 0 if self._expand_windows else self._const_size
-        size = offset + 4 * batch * self._side * self._side
-        if self._scratch_buf is None or len(self._scratch_buf) < size:
-            self._scratch_buf = np.empty(size, dtype=np.uint8 if self._expand_windows else np.uint64)
-            if offset:
-                self._scratch_buf[:offset] = self._const_blocks.reshape(-1)
-        return self._scratch_buf
-
-    def _build_window_tables(self) -> None:
-        """Geometry of the observation scratch and the window start of every (heading, cell).
-
-        Rotating the padded H×W grid by h quarter turns counter-clockwise (as ``np.rot90``) maps cell
-        (r, c) to (r, c), (W-1-c, r), (H-1-r, W-1-c), (c, H-1-r); the k×k window centred on the agent
-        starts at that position of the rotated padded page (pages are side × side, side the longer
-        padded edge). ``_const_start[t]``: the block for an agent out of play with t steps left.
-        """
-        cfg = self.config
-        k, height, width, last = cfg.view_size, cfg.height, cfg.width, cfg.removal_steps
-        side = max(height, width) + 2 * (k // 2)
-        per_row = side // k
-        const_rows = k * -(-(last + 1) // per_row)
-        self._side = side
-        self._const_size = const_rows * side
-        row, col = np.divmod(np.arange(height * width), width)
-        turned = (
-            (row, col),
-            (width - 1 - col, row),
-            (height - 1 - row, width - 1 - col),
-            (col, height - 1 - row),
-        )
-        self._turned_start = np.concatenate([r * side + c for r, c in turned]).astype(np.int32)
-        t_left = np.arange(last + 1)
-        block_r, block_c = (t_left // per_row) * k, (t_left % per_row) * k
-        self._const_start = (block_r * side + block_c).astype(np.int64)
-        blocks = np.zeros((const_rows, side), dtype=np.uint64)
-        for t, (r, c) in enumerate(zip(block_r, block_c)):
-            blocks[r : r + k, c : c + k] = (1 << (8 * SELF_REMOVED)) | (t << (8 * SELF_TIME_LEFT))
-        self._const_blocks = blocks
-        self._const_value = (1 << (8 * SELF_REMOVED)) | (
-            t_left.astype(np.uint64) << np.uint64(8 * SELF_TIME_LEFT)
-        )
-        #: Expand codes after the gather when the windows hold far fewer cells than the 4 rotated pages
-        #: (measured crossover: about an eighth; e.g. N = 10 on 24×24 with k = 5, not with k = 11).
-        self._expand_windows = 2 * cfg.n_agents * k * k < side * side
-        self._scratch_buf: np.ndarray | None = None
 
     def _patch_bits(self, state: CommonsState) -> np.ndarray:
         """(B, H*W) uint8 with the resource-cell bit set on the layout's resource cells."""
@@ -702,14 +591,6 @@ class CommonsModel(SwarmModel):
         from swarmgym.envs.commons.render import draw
 
         draw(canvas, state, copy, self.config, metrics_now)
-
-
-def _expand(codes: np.ndarray, out: np.ndarray) -> None:
-    """Write the channel bytes of ``codes`` into the C-contiguous uint64 array ``out`` (same shape).
-
-    ``np.take`` on flat arrays: with N-d arrays its overlap check can cost ten times the copy.
-    """
-    np.take(_EXPAND, np.ascontiguousarray(codes).reshape(-1), out=out.reshape(-1), mode="clip")
 
 
 def _nonzero(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
