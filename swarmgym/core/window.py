@@ -77,16 +77,10 @@ def lattice_windows(
     for quarter in range(4):
         rotated = np.rot90(padded, quarter, axes=(1, 2))
         turned[quarter, :, : rotated.shape[1], : rotated.shape[2]] = rotated
-    turn = np.array(
-        [
-            [1, 0, 0, 0, 1, 0],
-            [0, -1, width - 1, 1, 0, 0],
-            [-1, 0, height - 1, 0, -1, width - 1],
-            [0, 1, 0, -1, 0, height - 1],
-        ]
-    )[facing]  # per agent: top = a r + b c + e, left = a' r + b' c + e'
-    top = turn[..., 0] * rows + turn[..., 1] * cols + turn[..., 2]
-    left = turn[..., 3] * rows + turn[..., 4] * cols + turn[..., 5]
+    odd = (facing & 1).astype(bool)  # headings 1 and 3 swap rows and columns
+    along, across = np.where(odd, cols, rows), np.where(odd, rows, cols)
+    top = np.where((facing == 1) | (facing == 2), np.where(odd, width - 1, height - 1) - along, along)
+    left = np.where(facing >= 2, np.where(odd, height - 1, width - 1) - across, across)
     turned = turned.reshape(4 * pages, side, side, *channels)
     return _gather(turned, k, facing * pages + page, top, left)
 

@@ -534,8 +534,9 @@ class CommonsModel(SwarmModel):
         out = lattice_windows(items, row, col, cfg.view_size, cfg.torus, pad_value=wall, facing=state.facing)
         out[:, :, rad, rad] &= _NOT_AGENT  # the agent is not one of the "other agents"
         if not in_play.all():
-            out_of_play = ~in_play
-            out[out_of_play] = self._removed_planes[state.removed_left[out_of_play]][:, None, None]
+            out_of_play = np.flatnonzero(~in_play)
+            planes = self._removed_planes[state.removed_left.reshape(-1)[out_of_play]]
+            out.reshape(-1, cfg.view_size**2)[out_of_play] = planes[:, None]
         return out.view(np.uint8).reshape(*out.shape, len(CHANNELS))
 
     def _patch_bits(self, state: CommonsState) -> np.ndarray:
