@@ -9,6 +9,7 @@ path is measured both without (``dict``) and with (``dict+i``) the emergence met
     python benchmarks/bench_envs.py                       # the full table (several minutes)
     python benchmarks/bench_envs.py --envs segregation_v0 --n 100000 --k 11 --batch 1
     python benchmarks/bench_envs.py --window              # the window operator alone
+    python benchmarks/bench_envs.py --envs flocking_v0 --preset fast   # a named preset
 """
 
 from __future__ import annotations
@@ -46,11 +47,11 @@ def timed_runs(step, repeats, seconds):
     return statistics.median(rates)
 
 
-def measure_array(env_id, n, k, batch, repeats, seconds, with_info=False):
+def measure_array(env_id, n, k, batch, repeats, seconds, with_info=False, preset=None):
     import swarmgym
     from swarmgym.registry import spec
 
-    config = {**spec(env_id).scale(n), "view_size": k}
+    config = {**spec(env_id).presets.get(preset, {}), **spec(env_id).scale(n), "view_size": k}
     vec = swarmgym.make_vec(env_id, num_envs=batch, max_cycles=10**9, with_info=with_info, **config)
     vec.reset(seed=0)
     pool = actions_pool(vec.action_space, (batch, vec.num_agents))
@@ -58,11 +59,12 @@ def measure_array(env_id, n, k, batch, repeats, seconds, with_info=False):
     return {"agents": vec.num_agents, "agent_steps_per_s": steps_per_s * batch * vec.num_agents}
 
 
-def measure_dict(env_id, n, k, repeats, seconds, with_info):
+def measure_dict(env_id, n, k, repeats, seconds, with_info, preset=None):
     import swarmgym
     from swarmgym.registry import spec
 
-    env = swarmgym.make(env_id, max_cycles=10**9, view_size=k, with_info=with_info, **spec(env_id).scale(n))
+    config = {**spec(env_id).presets.get(preset, {}), **spec(env_id).scale(n), "view_size": k}
+    env = swarmgym.make(env_id, max_cycles=10**9, with_info=with_info, **config)
     env.reset(seed=0)
     pool = [
         dict(zip(env.possible_agents, a[0]))
@@ -89,9 +91,13 @@ def run_one(args):
     env_id, n, k, batch, path = args.one.split(",")
     n, k, batch = int(n), int(k), int(batch)
     if path in ("array", "array+i"):
-        result = measure_array(env_id, n, k, batch, args.repeats, args.seconds, with_info=path == "array+i")
+        result = measure_array(
+            env_id, n, k, batch, args.repeats, args.seconds, with_info=path == "array+i", preset=args.preset
+        )
     elif path in ("dict", "dict+i"):
-        result = measure_dict(env_id, n, k, args.repeats, args.seconds, with_info=path == "dict+i")
+        result = measure_dict(
+            env_id, n, k, args.repeats, args.seconds, with_info=path == "dict+i", preset=args.preset
+        )
     else:
         result = measure_window(n, k, args.repeats, args.seconds)
     result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -108,7 +114,7 @@ def spawn(env_id, n, k, batch, path, args):
         str(args.repeats),
         "--seconds",
         str(args.seconds),
-    ]
+    ] + (["--preset", args.preset] if args.preset else [])
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
         return {"error": done.stderr.strip().splitlines()[-1]}
@@ -135,6 +141,7 @@ def main():
     )
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=0.5, help="minimum duration of one timed run")
+    parser.add_argument("--preset", help="a named config preset of the env (e.g. flocking's fast)")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
