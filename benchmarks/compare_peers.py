@@ -80,13 +80,19 @@ def main():
     )
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=1.0)
+    parser.add_argument(
+        "--peers", nargs="*", default=["magent2", "pursuit", "vmas"], help="which peers (default: all)"
+    )
+    parser.add_argument(
+        "--pursuit-n", nargs="*", type=int, default=[8, 128], help="pursuers (N = 128: ~1 s/step)"
+    )
     args = parser.parse_args()
     if available("torch"):
         import torch
 
         torch.set_num_threads(1)
     ran = False
-    if available("magent2"):
+    if "magent2" in args.peers and available("magent2"):
         from magent2.environments import battle_v4, gather_v5
 
         for name, module in (("magent2 battle_v4", battle_v4), ("magent2 gather_v5", gather_v5)):
@@ -95,15 +101,15 @@ def main():
             )
             report(name, n, rate, 13, 1, args)
         ran = True
-    if available("pettingzoo.sisl") and available("pymunk"):
+    if "pursuit" in args.peers and available("pettingzoo.sisl") and available("pymunk"):
         from pettingzoo.sisl import pursuit_v5
 
-        for n in (8, 128):
+        for n in args.pursuit_n:
             env = pursuit_v5.parallel_env(n_pursuers=n, n_evaders=max(30, n), max_cycles=10**6)
             rate, n_agents = pettingzoo_parallel_rate(env, args.repeats, args.seconds)
             report("pettingzoo pursuit_v5", n_agents, rate, 7, 1, args)
         ran = True
-    if available("vmas"):
+    if "vmas" in args.peers and available("vmas"):
         import torch
         import vmas
 
