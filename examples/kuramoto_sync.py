@@ -13,24 +13,14 @@ import numpy as np
 
 import swarmgym
 from agents.rule_based.kuramoto import KuramotoPolicy
+from swarmgym.registry import ENVS
 
 COUPLINGS = np.array([0.5, 1.0, 1.2, 1.5, 2.0, 3.0])
 
 
 def order_vs_coupling(integrator: str, steps: int, seed: int = 0) -> np.ndarray:
-    env = swarmgym.make_vec(
-        "consensus_v0",
-        num_envs=len(COUPLINGS),
-        max_cycles=steps,
-        size=64,
-        view_size=1,
-        coupling="global",
-        frequency_distribution="lorentzian",
-        frequency_width=0.5,
-        quantile_frequencies=True,
-        dt=0.1,
-        max_correction=np.pi,
-    )
+    preset = ENVS["consensus_v0"].presets["kuramoto_theory"]
+    env = swarmgym.make_vec("consensus_v0", num_envs=len(COUPLINGS), max_cycles=steps, **preset)
     policy = KuramotoPolicy.for_model(env.model, COUPLINGS[:, None], integrator)  # one K per copy
     obs, info = env.reset(seed=seed)
     history = []

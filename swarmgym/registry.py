@@ -90,6 +90,17 @@ ENVS: dict[str, EnvSpec] = {
                     "frequency_distribution": "lorentzian",
                     "frequency_width": 0.5,
                 },
+                # The classical check: N = 4,096, K_c = 2 gamma = 1, noise-free quantile frequencies.
+                "kuramoto_theory": {
+                    "size": 64,
+                    "view_size": 1,
+                    "coupling": "global",
+                    "frequency_distribution": "lorentzian",
+                    "frequency_width": 0.5,
+                    "quantile_frequencies": True,
+                    "dt": 0.1,
+                    "max_correction": math.pi,
+                },
             },
             scale=lambda n: {"size": max(3, math.ceil(math.sqrt(n))), "density": 1.0},
         ),

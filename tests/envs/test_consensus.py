@@ -16,6 +16,7 @@ from agents.rule_based.opinion import (
 from swarmgym.core.rng import BatchRandom
 from swarmgym.envs.consensus import metrics
 from swarmgym.envs.consensus.dynamics import coupling_sums, quantile_frequencies
+from swarmgym.registry import ENVS
 
 
 def run(model, policy, steps, seeds, observe=False):
@@ -36,17 +37,7 @@ def run(model, policy, steps, seeds, observe=False):
 @pytest.mark.parametrize(("integrator", "tolerance"), [("rk4", 0.01), ("euler", 0.03)])
 def test_kuramoto_global_lorentzian_reproduces_kc_and_r_above(integrator, tolerance):
     """gamma = 0.5 (K_c = 1): r = sqrt(1 - K_c / K) above, r = O(N^-1/2) below; N = 4096, quantile omegas."""
-    model = swarmgym.make_model(
-        "consensus_v0",
-        size=64,
-        view_size=1,
-        coupling="global",
-        frequency_distribution="lorentzian",
-        frequency_width=0.5,
-        quantile_frequencies=True,
-        dt=0.1,
-        max_correction=np.pi,
-    )
+    model = swarmgym.make_model("consensus_v0", **ENVS["consensus_v0"].presets["kuramoto_theory"])
     couplings = np.array([0.5, 1.5, 2.0, 3.0])
     policy = KuramotoPolicy.for_model(model, couplings[:, None], integrator)  # one K per copy
     history, _ = run(model, policy, 400, range(len(couplings)))
