@@ -11,7 +11,6 @@ import numpy as np
 from tqdm import tqdm
 
 import swarmgym
-from swarmgym.core.config import parse_overrides
 from swarmgym.registry import ENVS, spec
 
 
@@ -84,9 +83,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_render(args: argparse.Namespace) -> int:
     """Save one episode of ``ENV_ID`` with ``--agent`` as a GIF or MP4 with a live metric overlay."""
     from swarmgym.core.rendering import check_video_path, save_frames
+    from swarmgym.training import agent_config
 
     check_video_path(args.out)
-    config = parse_overrides(args.config)
+    config, _ = agent_config(args.agent, args.env_id, args.config, args.preset)
     frames, history = record_episode(
         args.env_id, args.agent, args.steps, args.seed, config, every=args.frame_every
     )
@@ -122,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--fps", type=int, default=None)
     render.add_argument("--frame-every", type=int, default=1)
     render.add_argument("--config", nargs="*", default=[], metavar="KEY=VALUE", help="config overrides")
+    render.add_argument("--preset", help="a named config preset of the env (see swarmgym/registry.py)")
     render.set_defaults(func=cmd_render)
 
     from swarmgym.training import add_parsers

@@ -281,6 +281,22 @@ def _read_run(path: Path) -> dict[str, Any]:
 
 
 # -- command line ----------------------------------------------------------------------------------
+def agent_config(
+    agent: str, env_id: str, items: Sequence[str], preset: str | None
+) -> tuple[dict[str, Any], int | None]:
+    """The env config (and episode length) to run ``agent`` on.
+
+    The overrides given (preset, then key=value items), or else, for a learned agent ``algo:RUN_DIR``,
+    the config and ``max_cycles`` it was trained with.
+    """
+    config = _overrides(items, preset, env_id)
+    run_file = Path(agent.partition(":")[2]) / "run.json"
+    if ":" in agent and not config and run_file.is_file():
+        run = _read_run(run_file)
+        return run["config"], run["max_cycles"]
+    return config, None
+
+
 def _overrides(items: Sequence[str], preset: str | None, env_id: str) -> dict[str, Any]:
     from swarmgym.core.config import parse_overrides
 
@@ -328,12 +344,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from swarmgym.evaluation.evaluate import evaluate
 
     env_id = spec(args.env_id).id
-    config = _overrides(args.config, args.preset, env_id)
-    run_file = Path(args.agent.partition(":")[2]) / "run.json"
-    if ":" in args.agent and not config and run_file.is_file():
-        run = _read_run(run_file)  # a run folder: evaluate on the config it was trained on
-        config = run["config"]
-        args.max_cycles = args.max_cycles or run["max_cycles"]
+    config, run_cycles = agent_config(args.agent, env_id, args.config, args.preset)
+    args.max_cycles = args.max_cycles or run_cycles
     seeds = args.seeds or list(range(EVAL_SEED_BASE, EVAL_SEED_BASE + 5))
     results = {
         args.agent: evaluate(

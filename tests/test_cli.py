@@ -52,3 +52,29 @@ def test_bad_inputs_give_clear_errors(tmp_path, capsys):
     assert "unknown agent" in capsys.readouterr().err
     assert main(["render", "segregation_v0", "--steps", "1", "--out", str(tmp_path / "x.avi")]) == 2
     assert ".gif or .mp4" in capsys.readouterr().err
+
+
+def test_render_takes_presets_and_names_bad_ones(tmp_path, capsys):
+    out = tmp_path / "opinion.gif"
+    assert (
+        main(
+            [
+                "render",
+                "consensus_v0",
+                "--agent",
+                "degroot",
+                "--preset",
+                "opinion",
+                "--steps",
+                "3",
+                "--config",
+                "size=8",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    assert out.stat().st_size > 0
+    assert main(["render", "consensus_v0", "--preset", "nope", "--out", str(tmp_path / "x.gif")]) == 2
+    assert "unknown preset" in capsys.readouterr().err
