@@ -28,16 +28,23 @@ class Policy(ABC):
         return None
 
 
-class RandomPolicy(Policy):
-    """Uniformly random actions from the action space, drawn from its own seeded generator."""
+class SeededPolicy(Policy):
+    """A policy that draws from its own ``numpy`` generator, restarted from ``seed`` by :meth:`reset`."""
 
-    def __init__(self, action_space: spaces.Space, seed: int | None = None):
-        self.action_space = action_space
+    def __init__(self, seed: int | None = None):
         self.rng = np.random.default_rng(seed)
 
     def reset(self, seed: int | None = None) -> None:
         """Restart the generator from ``seed``."""
         self.rng = np.random.default_rng(seed)
+
+
+class RandomPolicy(SeededPolicy):
+    """Uniformly random actions from the action space, drawn from its own seeded generator."""
+
+    def __init__(self, action_space: spaces.Space, seed: int | None = None):
+        super().__init__(seed)
+        self.action_space = action_space
 
     def act(self, observations: np.ndarray, info: dict[str, Any]) -> np.ndarray:
         """(B, N) integers for a Discrete space, (B, N, *shape) floats for a Box."""

@@ -26,7 +26,7 @@ from gymnasium import spaces
 from torch import nn
 
 import swarmgym
-from agents.base import Policy
+from agents.base import SeededPolicy
 
 
 class ActionTable:
@@ -168,7 +168,7 @@ def load_checkpoint(path: str | Path, algo: str) -> dict[str, Any]:
     return checkpoint
 
 
-class MeanFieldPolicy(Policy):
+class MeanFieldPolicy(SeededPolicy):
     """A trained MF-Q or MF-AC network acting for every agent, (B, N, k, k, C) -> (B, N, ...).
 
     MF-Q acts on Q(o, ·, ā) with ā from ``info["agent"]["neighbour_mean_action"]``; MF-AC on its actor
@@ -177,6 +177,7 @@ class MeanFieldPolicy(Policy):
     """
 
     def __init__(self, checkpoint: dict[str, Any], temperature: float = 0.0, seed: int | None = None):
+        super().__init__(seed)
         self.algo = checkpoint["algo"]
         key = "q" if self.algo == "mfq" else "actor"
         self.net = MeanFieldNet(**checkpoint[f"{key}_spec"])
@@ -185,11 +186,6 @@ class MeanFieldPolicy(Policy):
         self.action_space = _space_from(checkpoint)
         self.actions = ActionTable(self.action_space, int(checkpoint["bins"]))
         self.temperature = temperature
-        self.rng = np.random.default_rng(seed)
-
-    def reset(self, seed: int | None = None) -> None:
-        """Restart the sampling generator."""
-        self.rng = np.random.default_rng(seed)
 
     def act(self, observations: np.ndarray, info: dict[str, Any]) -> np.ndarray:
         """Actions of every agent from one batched forward pass."""
@@ -247,6 +243,16 @@ class MeanFieldLearner:
     networks: ClassVar[tuple[str, ...]]
     counters: ClassVar[tuple[str, ...]] = ("steps",)
     suffix = ".pt"
+
+    def __init__(self, env_id: str, config: dict, seed: int, num_copies: int, max_cycles: int | None, args):
+        """Seed everything, build the flat-row env and take its first observation; subclasses add nets."""
+        set_determinism(seed)
+        self.args, self.seed = args, seed
+        self.env = MeanFieldEnv(env_id, num_copies, max_cycles, bins=args.bins, **config)
+        self.obs, self.abar = self.env.reset(seed)
+        self.rng = np.random.default_rng(seed)
+        for name in self.counters:
+            setattr(self, name, 0)
 
     @classmethod
     def create(cls, env_id: str, config: dict, seed: int, num_copies: int, max_cycles: int | None, **hyper):

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from agents.mean_field import MeanFieldEnv, MeanFieldLearner, MeanFieldNet, set_determinism
+from agents.mean_field import MeanFieldLearner, MeanFieldNet
 from agents.mfq import log_episodes
 
 
@@ -51,17 +51,12 @@ class MFACLearner(MeanFieldLearner):
     def __init__(
         self, env_id: str, config: dict, seed: int, num_copies: int, max_cycles: int | None, args: MFACArgs
     ):
-        set_determinism(seed)
-        self.args, self.seed = args, seed
-        self.env = MeanFieldEnv(env_id, num_copies, max_cycles, bins=args.bins, **config)
-        self.obs, self.abar = self.env.reset(seed)
+        super().__init__(env_id, config, seed, num_copies, max_cycles, args)
         n_actions, abar_dim = self.env.actions.n, self.abar.shape[1]
         self.actor = MeanFieldNet(self.env.obs_shape, 0, n_actions, args.hidden)
         self.critic = MeanFieldNet(self.env.obs_shape, abar_dim, n_actions, args.hidden)
         self.actor_optimiser = torch.optim.Adam(self.actor.parameters(), lr=args.actor_lr)
         self.critic_optimiser = torch.optim.Adam(self.critic.parameters(), lr=args.critic_lr)
-        self.rng = np.random.default_rng(seed)
-        self.steps = 0
 
     @property
     def chunk(self) -> int:

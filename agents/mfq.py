@@ -24,7 +24,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from agents.mean_field import MeanFieldEnv, MeanFieldLearner, MeanFieldNet, set_determinism
+from agents.mean_field import MeanFieldLearner, MeanFieldNet
 
 
 @dataclass(frozen=True)
@@ -86,18 +86,12 @@ class MFQLearner(MeanFieldLearner):
     def __init__(
         self, env_id: str, config: dict, seed: int, num_copies: int, max_cycles: int | None, args: MFQArgs
     ):
-        set_determinism(seed)
-        self.args, self.seed = args, seed
-        self.env = MeanFieldEnv(env_id, num_copies, max_cycles, bins=args.bins, **config)
-        obs, abar = self.env.reset(seed)
-        self.obs, self.abar = obs, abar
+        super().__init__(env_id, config, seed, num_copies, max_cycles, args)
+        obs, abar = self.obs, self.abar
         self.q = MeanFieldNet(self.env.obs_shape, abar.shape[1], self.env.actions.n, args.hidden)
         self.q_target = copy.deepcopy(self.q)
         self.optimiser = torch.optim.Adam(self.q.parameters(), lr=args.learning_rate)
         self.replay = Replay(args.buffer_size, self.env.obs_shape, obs.dtype, abar.shape[1])
-        self.rng = np.random.default_rng(seed)
-        self.steps = 0
-        self.updates = 0
 
     @property
     def chunk(self) -> int:

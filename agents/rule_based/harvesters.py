@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from agents.base import Policy
+from agents.base import SeededPolicy
 from swarmgym.envs.commons.dynamics import (
     BACKWARD,
     FIRE,
@@ -37,7 +37,7 @@ MOVES = np.array([FORWARD, BACKWARD, STEP_LEFT, STEP_RIGHT])
 MOVE_CELLS = ((-1, 0), (1, 0), (0, -1), (0, 1))
 
 
-class HarvesterPolicy(Policy):
+class HarvesterPolicy(SeededPolicy):
     """Greedy, restrained or sanctioning harvester for ``commons_v0``.
 
     Args:
@@ -66,6 +66,7 @@ class HarvesterPolicy(Policy):
     ):
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+        super().__init__(seed)
         self.mode = mode
         self.channels = tuple(channels)
         self.resource = self.channels.index("resource")
@@ -77,7 +78,6 @@ class HarvesterPolicy(Policy):
         self.beam_width = beam_width
         self.can_fire = can_fire
         self.explore_forward = explore_forward
-        self.rng = np.random.default_rng(seed)
 
     @classmethod
     def for_model(cls, model: Any, mode: str, seed: int | None = None) -> HarvesterPolicy:
@@ -91,10 +91,6 @@ class HarvesterPolicy(Policy):
             can_fire=cfg.beam,
             seed=seed,
         )
-
-    def reset(self, seed: int | None = None) -> None:
-        """Restart the generator."""
-        self.rng = np.random.default_rng(seed)
 
     def act(self, observations: np.ndarray, info: dict[str, Any]) -> np.ndarray:
         """(B, N) actions from (B, N, k, k, C) observations."""

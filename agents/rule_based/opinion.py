@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from agents.base import Policy
+from agents.base import Policy, SeededPolicy
 
 
 def _saturate(change: np.ndarray, max_action: float) -> np.ndarray:
@@ -83,7 +83,7 @@ class HegselmannKrausePolicy(Policy):
         return _saturate(total / close.sum(axis=(2, 3)), self.max_action)  # the centre (self) is always close
 
 
-class DeffuantPolicy(Policy):
+class DeffuantPolicy(SeededPolicy):
     """Deffuant-Weisbuch: meet a random partner; if |x_j - x_i| < epsilon move by mu * (x_j - x_i).
 
     Args:
@@ -102,11 +102,11 @@ class DeffuantPolicy(Policy):
         max_action: float = 1.0,
         seed: int | None = None,
     ):
+        super().__init__(seed)
         self.epsilon = epsilon
         self.mu = mu
         self.coupling = coupling
         self.max_action = max_action
-        self.rng = np.random.default_rng(seed)
 
     @classmethod
     def for_model(
@@ -115,10 +115,6 @@ class DeffuantPolicy(Policy):
         """The policy matched to a ``consensus_v0`` opinion model's coupling and action bound."""
         _check_opinion_model(model)
         return cls(epsilon, mu, model.config.coupling, model.config.max_step, seed)
-
-    def reset(self, seed: int | None = None) -> None:
-        """Restart the partner generator."""
-        self.rng = np.random.default_rng(seed)
 
     def act(self, observations: np.ndarray, info: dict[str, Any]) -> np.ndarray:
         """(B, N, 1) float32 opinion changes."""

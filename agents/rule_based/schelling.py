@@ -7,11 +7,11 @@ from typing import Any
 
 import numpy as np
 
-from agents.base import Policy
+from agents.base import SeededPolicy
 from swarmgym.envs.segregation.dynamics import RELOCATE, STAY, UP
 
 
-class SchellingPolicy(Policy):
+class SchellingPolicy(SeededPolicy):
     """Unsatisfied agents move; satisfied ones stay (Schelling 1971).
 
     Satisfaction is read off the centre 3×3 of the observation: same-group fraction of the occupied
@@ -28,15 +28,11 @@ class SchellingPolicy(Policy):
     def __init__(
         self, tolerance: float, channels: Sequence[str], walk: bool = False, seed: int | None = None
     ):
+        super().__init__(seed)
         self.tolerance = tolerance
         self.own = channels.index("own")
         self.others = [i for i, name in enumerate(channels) if name.startswith("other")]
         self.walk = walk
-        self.rng = np.random.default_rng(seed)
-
-    def reset(self, seed: int | None = None) -> None:
-        """Restart the walking generator."""
-        self.rng = np.random.default_rng(seed)
 
     def act(self, observations: np.ndarray, info: dict[str, Any]) -> np.ndarray:
         """(B, N) actions: stay, or relocate (or a random step) when unsatisfied."""
