@@ -96,6 +96,17 @@ def cmd_render(args: argparse.Namespace) -> int:
     return 0
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: an integer >= 1, else a usage error naming the value."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(prog="swarmgym", description=__doc__)
@@ -106,21 +117,23 @@ def build_parser() -> argparse.ArgumentParser:
     listing.set_defaults(func=cmd_list)
 
     demo = sub.add_parser("demo", help="run every env with its rule-based agent; print metrics; save GIFs")
-    demo.add_argument("--steps", type=int, default=150, help="steps per env (default 150)")
+    demo.add_argument("--steps", type=positive_int, default=150, help="steps per env (default 150)")
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--out", default="runs/demo", help="folder for the GIFs (default runs/demo)")
     demo.add_argument("--envs", nargs="*", choices=sorted(ENVS), help="only these envs")
-    demo.add_argument("--frame-every", type=int, default=2, help="keep one frame in this many (default 2)")
+    demo.add_argument(
+        "--frame-every", type=positive_int, default=2, help="keep one frame in this many (default 2)"
+    )
     demo.set_defaults(func=cmd_demo)
 
     render = sub.add_parser("render", help="save an episode as GIF/MP4")
     render.add_argument("env_id", choices=sorted(ENVS))
     render.add_argument("--agent", default="random", help="random, a rule-based agent, or algo:PATH")
-    render.add_argument("--steps", type=int, default=200)
+    render.add_argument("--steps", type=positive_int, default=200)
     render.add_argument("--seed", type=int, default=0)
     render.add_argument("--out", default="episode.gif", help="output path ending in .gif or .mp4")
-    render.add_argument("--fps", type=int, default=None)
-    render.add_argument("--frame-every", type=int, default=1)
+    render.add_argument("--fps", type=positive_int, default=None)
+    render.add_argument("--frame-every", type=positive_int, default=1)
     render.add_argument("--config", nargs="*", default=[], metavar="KEY=VALUE", help="config overrides")
     render.add_argument("--preset", help="a named config preset of the env (see swarmgym/registry.py)")
     render.set_defaults(func=cmd_render)

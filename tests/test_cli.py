@@ -78,3 +78,10 @@ def test_render_takes_presets_and_names_bad_ones(tmp_path, capsys):
     assert out.stat().st_size > 0
     assert main(["render", "consensus_v0", "--preset", "nope", "--out", str(tmp_path / "x.gif")]) == 2
     assert "unknown preset" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("option", ["--steps", "--frame-every", "--fps"])
+def test_counts_must_be_positive(option, capsys):
+    with pytest.raises(SystemExit):
+        main(["render", "segregation_v0", option, "0"])
+    assert f"argument {option}: expected an integer >= 1, got 0" in capsys.readouterr().err
