@@ -11,6 +11,7 @@ import numpy as np
 from tqdm import tqdm
 
 import swarmgym
+from swarmgym.core.config import positive_int
 from swarmgym.registry import ENVS, spec
 
 
@@ -94,17 +95,6 @@ def cmd_render(args: argparse.Namespace) -> int:
     print(f"saved {len(frames)} frames to {path}")
     print("final metrics: " + ", ".join(f"{k}={v:.4f}" for k, v in history[-1].items()))
     return 0
-
-
-def positive_int(text: str) -> int:
-    """An argparse type: an integer >= 1, else a usage error naming the value."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {value}")
-    return value
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from swarmgym.core.config import check_int, parse_overrides, positive_int
 from swarmgym.core.io import atomic_path, write_json
 from swarmgym.registry import spec
 
@@ -152,6 +153,15 @@ def train(
     from torch.utils.tensorboard import SummaryWriter
     from tqdm import tqdm
 
+    for name, value, low in (
+        ("steps", steps, 1),
+        ("checkpoint_every", checkpoint_every, 1),
+        ("num_copies", num_copies, 1),
+        ("max_cycles", max_cycles, 1),
+        ("eval_seeds", eval_seeds, 0),
+    ):
+        if value is not None:
+            check_int(name, value, low)
     out = Path(out)
     run_file = out / "run.json"
     if resume:
@@ -181,8 +191,8 @@ def train(
             "seed": int(seed),
             "config": merged,
             "steps": int(steps if steps is not None else task.budget.get(algo, 200_000)),
-            "num_copies": int(num_copies or task.num_copies),
-            "max_cycles": int(max_cycles or task.max_cycles),
+            "num_copies": int(task.num_copies if num_copies is None else num_copies),
+            "max_cycles": int(task.max_cycles if max_cycles is None else max_cycles),
             "hyper": dict(hyper or {}),
             "eval_seeds": int(eval_seeds),
             "steps_done": 0,
@@ -205,7 +215,7 @@ def train(
     run["hyper_full"] = learner.hyper()
     write_json(run_file, run)
 
-    every = checkpoint_every or max(run["steps"] // 10, 1)
+    every = max(run["steps"] // 10, 1) if checkpoint_every is None else checkpoint_every
     every = max(every // learner.chunk, 1) * learner.chunk
     writer = SummaryWriter(str(out / "tb"))
     if hasattr(learner, "set_logdir"):  # PPO: SB3 logs its losses itself
@@ -298,8 +308,6 @@ def agent_config(
 
 
 def _overrides(items: Sequence[str], preset: str | None, env_id: str) -> dict[str, Any]:
-    from swarmgym.core.config import parse_overrides
-
     config: dict[str, Any] = {}
     if preset:
         presets = spec(env_id).presets
@@ -320,8 +328,6 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.resume:
         train(args.env_id, args.algo, args.out, steps=args.steps, resume=True, progress=not args.no_progress)
         return 0
-    from swarmgym.core.config import parse_overrides
-
     train(
         args.env_id,
         args.algo,
@@ -373,7 +379,7 @@ def add_parsers(subparsers: Any) -> None:
     train_parser.add_argument("env_id", help=f"one of {sorted(ENVS)}")
     train_parser.add_argument("--algo", default="ppo", help=f"one of {list(ALGOS)} (default ppo)")
     train_parser.add_argument(
-        "--steps", type=int, default=None, help="agent-steps (default: the env's budget)"
+        "--steps", type=positive_int, default=None, help="agent-steps (default: the env's budget)"
     )
     train_parser.add_argument("--seed", type=int, default=0)
     train_parser.add_argument(
@@ -392,10 +398,12 @@ def add_parsers(subparsers: Any) -> None:
         "--resume", action="store_true", help="continue the run in --out from its checkpoint"
     )
     train_parser.add_argument(
-        "--checkpoint-every", type=int, default=None, help="agent-steps between checkpoints"
+        "--checkpoint-every", type=positive_int, default=None, help="agent-steps between checkpoints"
     )
-    train_parser.add_argument("--copies", type=int, default=None, help="env copies B stepped together")
-    train_parser.add_argument("--max-cycles", type=int, default=None, help="episode length")
+    train_parser.add_argument(
+        "--copies", type=positive_int, default=None, help="env copies B stepped together"
+    )
+    train_parser.add_argument("--max-cycles", type=positive_int, default=None, help="episode length")
     train_parser.add_argument(
         "--eval-seeds", type=int, default=5, help="seeds of the final evaluation (0: skip)"
     )
@@ -408,8 +416,8 @@ def add_parsers(subparsers: Any) -> None:
         "--agent", default="random", help="random, a rule-based agent, or ppo|mfq|mfac:PATH"
     )
     evaluate_parser.add_argument("--seeds", type=int, nargs="*", default=None, help="default 10000..10004")
-    evaluate_parser.add_argument("--episodes", type=int, default=1, help="episodes per seed")
-    evaluate_parser.add_argument("--max-cycles", type=int, default=None)
+    evaluate_parser.add_argument("--episodes", type=positive_int, default=1, help="episodes per seed")
+    evaluate_parser.add_argument("--max-cycles", type=positive_int, default=None)
     evaluate_parser.add_argument(
         "--config", nargs="*", default=[], metavar="KEY=VALUE", help="config overrides"
     )

@@ -260,3 +260,13 @@ def test_supersuit_route_trains_ppo(env_id):
     for _ in range(4):
         _, _, dones, infos = venv.step(np.stack([venv.action_space.sample() for _ in range(venv.num_envs)]))
     assert dones.all() and not any(info.get("TimeLimit.truncated", False) for info in infos)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("steps", 0), ("num_copies", 0), ("max_cycles", 0), ("checkpoint_every", 0), ("eval_seeds", -1)],
+)
+def test_train_refuses_bad_counts_instead_of_defaulting(field, value, tmp_path):
+    with pytest.raises(ValueError, match=field):
+        train("segregation_v0", "mfq", tmp_path / "run", progress=False, verbose=False, **{field: value})
+    assert not (tmp_path / "run").exists()

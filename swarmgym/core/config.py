@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import math
 from collections.abc import Iterable
 from typing import Any
@@ -72,3 +73,14 @@ def parse_overrides(items: Iterable[str]) -> dict[str, Any]:
         except (ValueError, SyntaxError):
             overrides[key.strip()] = text.strip()
     return overrides
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: an integer >= 1, else a usage error naming the value."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {value}")
+    return value
