@@ -10,8 +10,11 @@ packages), with torch pinned to the CPU build first:
     .venv-peers/bin/pip install -e . magent2 vmas "pettingzoo[sisl]"
     .venv-peers/bin/python benchmarks/compare_peers.py
 
-Ratios are swarmgym / peer at equal agent count N (swarmgym lattice envs at the peer's N, view 13×13
-for MAgent2's 13×13 views, 7×7 for pursuit's; flocking for VMAS flocking).
+Ratios are swarmgym / peer at equal agent count N per env (swarmgym lattice envs at the peer's N,
+view 13×13 for MAgent2's 13×13 views, 7×7 for pursuit's; flocking for VMAS flocking). swarmgym runs
+one copy (array path and PettingZoo dict API) and, on the array path, ``--batch`` copies of that
+N-agent env stepped at once (default 64), the way it is meant to be used for training; VMAS is
+compared at its own batch size.
 """
 
 from __future__ import annotations
@@ -62,16 +65,17 @@ def swarmgym_rates(env_id, n, k, batch, repeats, seconds):
     return array, dict_rate, vec.num_agents
 
 
-def report(peer_name, peer_n, peer_rate, k, batch, args):
+def report(peer_name, peer_n, peer_rate, k, batches, args):
     print(f"\n{peer_name}: N = {peer_n}, {peer_rate:,.0f} agent-steps/s")
     envs = ["flocking_v0"] if "vmas" in peer_name and "flocking_v0" in ENVS else LATTICE_ENVS
     for env_id in envs:
-        array, dict_rate, n = swarmgym_rates(env_id, peer_n, k, batch, args.repeats, args.seconds)
-        line = f"  {env_id:16s} N = {n:5d} B = {batch:3d} k = {k:2d}: "
-        line += f"array {array:13,.0f} ({array / peer_rate:7.1f}x)"
-        if dict_rate is not None:
-            line += f"   dict {dict_rate:11,.0f} ({dict_rate / peer_rate:6.1f}x)"
-        print(line, flush=True)
+        for batch in batches:
+            array, dict_rate, n = swarmgym_rates(env_id, peer_n, k, batch, args.repeats, args.seconds)
+            line = f"  {env_id:16s} N = {n:5d} B = {batch:3d} k = {k:2d}: "
+            line += f"array {array:13,.0f} ({array / peer_rate:7.1f}x)"
+            if dict_rate is not None:
+                line += f"   dict {dict_rate:11,.0f} ({dict_rate / peer_rate:6.1f}x)"
+            print(line, flush=True)
 
 
 def main():
@@ -84,7 +88,10 @@ def main():
         "--peers", nargs="*", default=["magent2", "pursuit", "vmas"], help="which peers (default: all)"
     )
     parser.add_argument(
-        "--pursuit-n", nargs="*", type=int, default=[8, 128], help="pursuers (N = 128: ~1 s/step)"
+        "--pursuit-n", nargs="*", type=int, default=[8, 32], help="pursuers (slow peer: 128 takes minutes)"
+    )
+    parser.add_argument(
+        "--batch", type=int, default=64, help="swarmgym copies on the batched array path (besides one copy)"
     )
     args = parser.parse_args()
     if available("torch"):
@@ -99,7 +106,7 @@ def main():
             rate, n = pettingzoo_parallel_rate(
                 module.parallel_env(max_cycles=10**6), args.repeats, args.seconds
             )
-            report(name, n, rate, 13, 1, args)
+            report(name, n, rate, 13, (1, args.batch), args)
         ran = True
     if "pursuit" in args.peers and available("pettingzoo.sisl") and available("pymunk"):
         from pettingzoo.sisl import pursuit_v5
@@ -107,7 +114,7 @@ def main():
         for n in args.pursuit_n:
             env = pursuit_v5.parallel_env(n_pursuers=n, n_evaders=max(30, n), max_cycles=10**6)
             rate, n_agents = pettingzoo_parallel_rate(env, args.repeats, args.seconds)
-            report("pettingzoo pursuit_v5", n_agents, rate, 7, 1, args)
+            report("pettingzoo pursuit_v5", n_agents, rate, 7, (1, args.batch), args)
         ran = True
     if "vmas" in args.peers and available("vmas"):
         import torch
@@ -123,7 +130,7 @@ def main():
                 rate = timed_runs(
                     lambda i, env=env, pool=pool: env.step(pool[i % 8]), args.repeats, args.seconds
                 )
-            report(f"vmas flocking (B = {n_envs})", 10, rate * n_envs * 10, 5, n_envs, args)
+            report(f"vmas flocking (B = {n_envs})", 10, rate * n_envs * 10, 5, (n_envs,), args)
         ran = True
     if not ran:
         print("no peer is importable here; see this script's docstring for how to install them")
