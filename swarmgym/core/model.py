@@ -129,9 +129,8 @@ def validate_actions(actions: Any, space: spaces.Space, batch_shape: tuple[int, 
             if array.dtype.kind != "f" or not np.all(array == np.round(array)):
                 raise ValueError(f"Discrete actions must be integers, got dtype {array.dtype}")
             array = array.astype(np.int64)
-        bad = (array < space.start) | (array >= space.start + space.n)
-        if bad.any():
-            b, i = np.argwhere(bad)[0]
+        if array.size and (array.min() < space.start or array.max() >= space.start + space.n):
+            b, i = np.argwhere((array < space.start) | (array >= space.start + space.n))[0]
             raise ValueError(
                 f"action {array[b, i]!r} of agent_{i} (copy {b}) is outside Discrete({space.n}) "
                 f"[{space.start}, {space.start + space.n - 1}]"
@@ -145,11 +144,12 @@ def validate_actions(actions: Any, space: spaces.Space, batch_shape: tuple[int, 
                 array = array[..., None]
             else:
                 raise ValueError(f"actions must have shape {expected}, got {array.shape}")
-        axes = tuple(range(2, array.ndim))
-        bad = ~np.isfinite(array).all(axis=axes)
-        bad |= ((array < space.low) | (array > space.high)).any(axis=axes)
-        if bad.any():
-            b, i = np.argwhere(bad)[0]
+        # One pass in the common case: comparisons are False for NaN, and finite bounds exclude inf.
+        inside = (array >= space.low) & (array <= space.high)
+        if not (np.isfinite(space.low).all() and np.isfinite(space.high).all()):
+            inside &= np.isfinite(array)
+        if not inside.all():
+            b, i = np.argwhere(~inside.reshape(*batch_shape, -1).all(axis=2))[0]
             raise ValueError(
                 f"action {array[b, i].tolist()} of agent_{i} (copy {b}) is NaN/inf or outside the Box "
                 f"[{space.low.tolist()}, {space.high.tolist()}]"

@@ -54,6 +54,8 @@ class SwarmParallelEnv(ParallelEnv):
         self._agent_set = frozenset(self.possible_agents)
         # One C-level call gathers every agent's action in agent order.
         self._action_getter = operator.itemgetter(*self.possible_agents)
+        # Every agent False / True: copied (one C-level call) instead of rebuilt key by key each step.
+        self._flags = {flag: dict.fromkeys(self.possible_agents, flag) for flag in (False, True)}
         self.agents: list[str] = []
         self.state_space = model.state_space
         self.observation_spaces = dict.fromkeys(self.possible_agents, model.observation_space)
@@ -101,10 +103,10 @@ class SwarmParallelEnv(ParallelEnv):
         terminated = transition.terminated[0]
         agents = self.agents
         result = (
-            dict(zip(agents, observations)),
+            dict(zip(agents, list(observations))),
             dict(zip(agents, transition.rewards[0].tolist())),
-            dict(zip(agents, terminated.tolist())),
-            dict.fromkeys(agents, truncated),
+            dict(zip(agents, terminated.tolist())) if terminated.any() else self._flags[False].copy(),
+            self._flags[truncated].copy(),
             self._infos(),
         )
         if truncated or terminated.all():

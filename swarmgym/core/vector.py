@@ -60,7 +60,8 @@ class SwarmVecEnv:
         self._returns += transition.rewards
         observations = self.model.observe(self.state)
         terminated = transition.terminated
-        truncated = np.broadcast_to((self.state.t >= self.max_cycles)[:, None], terminated.shape).copy()
+        truncated = np.empty(terminated.shape, dtype=bool)
+        truncated[:] = (self.state.t >= self.max_cycles)[:, None]
         done = (terminated | truncated).all(axis=1)
         info = self._info()
         info["done"] = done

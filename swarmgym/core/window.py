@@ -302,10 +302,13 @@ class WindowIndex:
         raster[self.flat] = values
         padded = raster[self.pad_index]
         integral = np.zeros((self.batch, self.side + 1, self.side + 1, *values.shape[1:]), dtype=values.dtype)
-        np.cumsum(np.cumsum(padded, axis=1), axis=2, out=integral[:, 1:, 1:])
+        padded.cumsum(axis=1).cumsum(axis=2, out=integral[:, 1:, 1:])
         integral = integral.reshape(-1, *values.shape[1:])
         low_right, up_right, low_left, up_left = (integral[c] for c in self.corners)
-        return low_right - up_right - low_left + up_left
+        total = low_right - up_right
+        total -= low_left
+        total += up_left
+        return total
 
     def windows(self, records: np.ndarray) -> np.ndarray:
         """(B*N, k*k) per-cell records of each agent's view from (B*N,) per-agent ``records``.
@@ -315,4 +318,4 @@ class WindowIndex:
         """
         raster = np.zeros(self.n_cells, dtype=records.dtype)
         raster[self.flat] = records
-        return np.take(raster, self.window, mode="clip")  # indices are valid: skip the bounds check
+        return raster.take(self.window, mode="clip")  # indices are valid: skip the bounds check
