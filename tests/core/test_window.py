@@ -98,6 +98,21 @@ def test_rasterise_counts_and_rotation():
     np.testing.assert_array_equal(summed[0, 1], [0.0, 1.0])
 
 
+
+def test_rasterise_means_written_in_place():
+    """mean=True averages each value channel over the cell's pairs (0 in empty cells) into ``out``."""
+    offsets = np.array([[0.1, 0.0], [-0.1, 0.1], [0.0, 1.0], [9.0, 9.0]])
+    owner = np.array([0, 0, 1, 1])
+    values = np.array([[0.2, -1.0], [0.6, 1.0], [-0.5, 0.5], [1.0, 1.0]])
+    obs = np.full((2, 3, 3, 4), 7.0, dtype=np.float32)
+    rasterise(offsets, owner, 2, 3, 1.0, values, count=True, mean=True, out=obs[..., :3])
+    np.testing.assert_allclose(obs[0, 1, 1, :3], [2.0, 0.4, 0.0])  # two pairs in owner 0's centre
+    np.testing.assert_allclose(obs[1, 0, 1, :3], [1.0, -0.5, 0.5])  # one ahead of owner 1; one dropped
+    assert obs[..., :3].sum() == np.float32(2.0 + 0.4 + 1.0 + 0.0)
+    np.testing.assert_array_equal(obs[..., 3], 7.0)  # the other channel is left alone
+    means = rasterise(offsets, owner, 2, 3, 1.0, values, mean=True)
+    np.testing.assert_allclose(means[0, 1, 1], [0.4, 0.0])
+
 @settings(max_examples=40, deadline=None)
 @given(
     batch=st.integers(1, 3),

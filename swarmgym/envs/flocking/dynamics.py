@@ -365,14 +365,9 @@ class FlockingModel(SwarmModel):
         values[:p, 1] = rel_sin
         np.negative(rel_sin, out=values[p:, 1])
         owner = np.concatenate([pairs.owner, pairs.neighbour])
-        sums = rasterise(offsets, owner, batch * n, k, cfg.cell_size, values, count=True)
         obs = np.empty((batch * n, k, k, len(self.channels)), dtype=np.float32)
-        count = sums[..., 0]
-        obs[..., 0] = count
-        inverse = np.maximum(count, 1.0)  # empty cells have zero sums
-        np.divide(1.0, inverse, out=inverse)
-        for c in (1, 2):
-            np.clip(sums[..., c] * inverse, -1.0, 1.0, out=obs[..., c], casting="unsafe")
+        cells = obs[..., :3]  # count, mean cos, mean sin: rasterise writes them in place
+        rasterise(offsets, owner, batch * n, k, cfg.cell_size, values, count=True, mean=True, out=cells)
         if not cfg.torus:
             obs[..., 3] = self._outside(state.position.reshape(-1, 2), state.heading.ravel())
         return obs.reshape(batch, n, k, k, -1)
