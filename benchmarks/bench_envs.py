@@ -10,12 +10,18 @@ path is measured both without (``dict``) and with (``dict+i``) the emergence met
     python benchmarks/bench_envs.py --envs segregation_v0 --n 100000 --k 11 --batch 1
     python benchmarks/bench_envs.py --window              # the window operator alone
     python benchmarks/bench_envs.py --envs flocking_v0 --preset fast   # a named preset
+    python benchmarks/bench_envs.py --envs flocking_v0 --tune-malloc   # glibc keeps freed memory
+
+``--tune-malloc`` runs each configuration with ``MALLOC_MMAP_THRESHOLD_`` and ``MALLOC_TRIM_THRESHOLD_``
+set to 1 GB, so glibc reuses freed blocks instead of returning them to the OS and page-faulting
+them back in on the next step (it matters for flocking's many per-pair temporaries).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -115,7 +121,10 @@ def spawn(env_id, n, k, batch, path, args):
         "--seconds",
         str(args.seconds),
     ] + (["--preset", args.preset] if args.preset else [])
-    done = subprocess.run(command, capture_output=True, text=True)
+    env = dict(os.environ)
+    if args.tune_malloc:
+        env.update(MALLOC_MMAP_THRESHOLD_=str(10**9), MALLOC_TRIM_THRESHOLD_=str(10**9))
+    done = subprocess.run(command, capture_output=True, text=True, env=env)
     if done.returncode != 0:
         return {"error": done.stderr.strip().splitlines()[-1]}
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -142,6 +151,9 @@ def main():
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=0.5, help="minimum duration of one timed run")
     parser.add_argument("--preset", help="a named config preset of the env (e.g. flocking's fast)")
+    parser.add_argument(
+        "--tune-malloc", action="store_true", help="run with glibc's mmap and trim thresholds at 1 GB"
+    )
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
