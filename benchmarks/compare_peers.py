@@ -48,8 +48,8 @@ def pettingzoo_parallel_rate(env, repeats, seconds):
     return rate * len(env.possible_agents), len(env.possible_agents)
 
 
-def swarmgym_rates(env_id, n, k, batch, repeats, seconds):
-    config = {**spec(env_id).scale(n), "view_size": k}
+def swarmgym_rates(env_id, n, k, batch, repeats, seconds, preset=None):
+    config = {**spec(env_id).presets.get(preset, {}), **spec(env_id).scale(n), "view_size": k}
     vec = swarmgym.make_vec(env_id, num_envs=batch, max_cycles=10**9, with_info=False, **config)
     vec.reset(seed=0)
     pool = actions_pool(vec.action_space, (batch, vec.num_agents))
@@ -67,11 +67,18 @@ def swarmgym_rates(env_id, n, k, batch, repeats, seconds):
 
 def report(peer_name, peer_n, peer_rate, k, batches, args):
     print(f"\n{peer_name}: N = {peer_n}, {peer_rate:,.0f} agent-steps/s")
-    envs = ["flocking_v0"] if "vmas" in peer_name and "flocking_v0" in ENVS else LATTICE_ENVS
-    for env_id in envs:
+    # VMAS flocking: swarmgym's flocking with its exact rotated view and with the `fast` grid preset.
+    if "vmas" in peer_name and "flocking_v0" in ENVS:
+        envs = [("flocking_v0", None), ("flocking_v0", "fast")]
+    else:
+        envs = [(env_id, None) for env_id in LATTICE_ENVS]
+    for env_id, preset in envs:
         for batch in batches:
-            array, dict_rate, n = swarmgym_rates(env_id, peer_n, k, batch, args.repeats, args.seconds)
-            line = f"  {env_id:16s} N = {n:5d} B = {batch:3d} k = {k:2d}: "
+            array, dict_rate, n = swarmgym_rates(
+                env_id, peer_n, k, batch, args.repeats, args.seconds, preset=preset
+            )
+            name = env_id + (f" ({preset})" if preset else "")
+            line = f"  {name:23s} N = {n:5d} B = {batch:3d} k = {k:2d}: "
             line += f"array {array:13,.0f} ({array / peer_rate:7.1f}x)"
             if dict_rate is not None:
                 line += f"   dict {dict_rate:11,.0f} ({dict_rate / peer_rate:6.1f}x)"
