@@ -15,6 +15,7 @@ rotated), column 0 is the agent's left.
 
 from __future__ import annotations
 
+import math
 import threading
 
 import numpy as np
@@ -93,7 +94,7 @@ def _scratch(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
 
     Only for temporaries that never leave the function that asked (the gather copies out of them).
     """
-    nbytes = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
+    nbytes = math.prod(shape) * np.dtype(dtype).itemsize
     buffer = getattr(_SCRATCH, "buffer", None)
     if buffer is None or buffer.nbytes < nbytes:
         buffer = _SCRATCH.buffer = np.empty(max(nbytes, 1), dtype=np.uint8)
@@ -107,7 +108,7 @@ def _gather(padded: np.ndarray, k: int, page: np.ndarray, top: np.ndarray, left:
     opaque item each) and one flat index per block copies its k rows, the cheapest numpy gather.
     """
     pages, height, width = padded.shape[:3]
-    cell = padded.itemsize * int(np.prod(padded.shape[3:], dtype=np.int64))
+    cell = padded.itemsize * math.prod(padded.shape[3:])
     rows = np.ndarray(
         (pages * height * width - (k - 1) * (width + 1), k),
         dtype=np.dtype((np.void, cell * k)),

@@ -15,6 +15,8 @@ from swarmgym.envs.segregation import metrics
 from swarmgym.envs.segregation.config import SegregationConfig
 
 STAY, UP, RIGHT, DOWN, LEFT, RELOCATE = range(6)
+#: (d_row, d_col) of every action: the four headings for the moves, none for stay and relocate.
+MOVE_STEP = np.concatenate([[[0, 0]], HEADINGS, [[0, 0]]])
 
 
 @dataclass
@@ -130,7 +132,7 @@ class SegregationModel(SwarmModel):
         flat_grid = state.grid.reshape(-1)
         copy_base = np.arange(batch)[:, None] * (size * size)
         walking = (actions >= UP) & (actions <= LEFT)
-        target, inside = step_cells(state.cell, HEADINGS[np.clip(actions - UP, 0, 3)], size, cfg.torus)
+        target, inside = step_cells(state.cell, MOVE_STEP[actions], size, cfg.torus)
 
         relocating = actions == RELOCATE
         if relocating.any():
