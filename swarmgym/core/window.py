@@ -41,6 +41,7 @@ def lattice_windows(
     pad_value: float | np.ndarray = 0,
     facing: np.ndarray | None = None,
     page: np.ndarray | None = None,
+    constant: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """Crop a k×k window around every agent from a per-cell raster.
 
@@ -57,6 +58,10 @@ def lattice_windows(
             agent's heading is row 0 ("ahead"). ``None`` gives world-aligned windows (up = row 0).
         page: optional (B, N) raster page each agent reads (e.g. a copy's raster as seen by the
             agent's group); default: page b for the agents of copy b.
+        constant: optional ``(which, fill)``: agents with ``which[b, n] = t >= 0`` get a window whose
+            every cell is ``fill[t]`` (fill is (T,) or (T, C)) instead of their crop, e.g. the blank
+            view of an agent out of play. Those windows are k×k blocks laid out beside the pages and
+            cut by the same gather, so they cost nothing extra.
 
     Returns:
         (B, N, k, k) or (B, N, k, k, C) array, same dtype as ``raster``.
@@ -67,23 +72,42 @@ def lattice_windows(
     padded = pad_lattice(raster, k // 2, torus, pad_value)
     if page is None:
         page = np.arange(rows.shape[0])[:, None]
-    if facing is None:
+    if facing is None and constant is None:
         return _gather(padded, k, page, rows, cols)
     # Turn the padded pages instead of the windows: page (t, p) holds np.rot90 of page p by t
     # counter-clockwise quarter turns (which brings heading t to the top), in one square buffer, so
     # one gather cuts every rotated window. Cell (r, c) of the H×W raster becomes, after t turns,
     # (r, c), (W-1-c, r), (H-1-r, W-1-c), (c, H-1-r): the top-left of its window in turned page t.
+    turns = 1 if facing is None else 4
     side = max(padded.shape[1:3])
-    turned = _scratch((4, pages, side, side, *channels), padded.dtype)
-    for quarter in range(4):
+    blocks_per_row = side // k  # constant windows: k×k blocks, side // k per row band of a page
+    per_page = blocks_per_row * blocks_per_row
+    n_fill = 0 if constant is None else len(constant[1])
+    extra = -(-n_fill // per_page)
+    turned = _scratch((turns * pages + extra, side, side, *channels), padded.dtype)
+    for quarter in range(turns):
         rotated = np.rot90(padded, quarter, axes=(1, 2))
-        turned[quarter, :, : rotated.shape[1], : rotated.shape[2]] = rotated
+        turned[quarter * pages : (quarter + 1) * pages, : rotated.shape[1], : rotated.shape[2]] = rotated
+    if facing is None:
+        facing = np.zeros(rows.shape, dtype=np.intp)
     odd = (facing & 1).astype(bool)  # headings 1 and 3 swap rows and columns
     along, across = np.where(odd, cols, rows), np.where(odd, rows, cols)
     top = np.where((facing == 1) | (facing == 2), np.where(odd, width - 1, height - 1) - along, along)
     left = np.where(facing >= 2, np.where(odd, height - 1, width - 1) - across, across)
-    turned = turned.reshape(4 * pages, side, side, *channels)
-    return _gather(turned, k, facing * pages + page, top, left)
+    source = facing * pages + page
+    if constant is not None:
+        which, fill = constant
+        slot = np.arange(n_fill)
+        band, column = np.divmod(slot % per_page, blocks_per_row)
+        for t in range(n_fill):  # a handful of blocks (the fill values), not agents
+            block = turned[turns * pages + t // per_page, band[t] * k :, column[t] * k :]
+            block[:k, :k] = fill[t]
+        fixed = which >= 0
+        t = np.where(fixed, which, 0)
+        source = np.where(fixed, turns * pages + t // per_page, source)
+        top = np.where(fixed, band[t] * k, top)
+        left = np.where(fixed, column[t] * k, left)
+    return _gather(turned, k, source, top, left)
 
 
 _SCRATCH = threading.local()

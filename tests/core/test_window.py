@@ -42,9 +42,11 @@ def slow_window(raster, row, col, k, torus, pad, facing):
     k=st.sampled_from([1, 3, 5, 7, 11]),
     torus=st.booleans(),
     rotate=st.booleans(),
+    n_fill=st.sampled_from([0, 1, 4, 30]),
     seed=st.integers(0, 2**31),
 )
-def test_lattice_windows_match_reference(batch, height, width, channels, k, torus, rotate, seed):
+def test_lattice_windows_match_reference(batch, height, width, channels, k, torus, rotate, n_fill, seed):
+    """Every window equals the slow reference; with ``constant``, the chosen agents get uniform fills."""
     rng = np.random.default_rng(seed)
     shape = (batch, height, width) + (() if channels is None else (channels,))
     raster = rng.integers(0, 250, size=shape).astype(np.uint8)
@@ -52,12 +54,19 @@ def test_lattice_windows_match_reference(batch, height, width, channels, k, toru
     rows = rng.integers(0, height, size=(batch, n))
     cols = rng.integers(0, width, size=(batch, n))
     facing = rng.integers(0, 4, size=(batch, n)) if rotate else None
-    out = lattice_windows(raster, rows, cols, k, torus, pad_value=255, facing=facing)
+    constant = None
+    if n_fill:
+        which = np.where(rng.random((batch, n)) < 0.5, rng.integers(0, n_fill, (batch, n)), -1)
+        fill = rng.integers(0, 250, size=(n_fill,) + shape[3:]).astype(np.uint8)
+        constant = (which, fill)
+    out = lattice_windows(raster, rows, cols, k, torus, pad_value=255, facing=facing, constant=constant)
     assert out.shape == (batch, n, k, k) + shape[3:]
     for b in range(batch):
         for i in range(n):
             f = 0 if facing is None else facing[b, i]
             expected = slow_window(raster[b], rows[b, i], cols[b, i], k, torus, 255, f)
+            if constant is not None and which[b, i] >= 0:
+                expected = np.broadcast_to(fill[which[b, i]], expected.shape)
             np.testing.assert_array_equal(out[b, i], expected)
 
 

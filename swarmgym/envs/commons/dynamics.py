@@ -531,12 +531,12 @@ class CommonsModel(SwarmModel):
         items = np.take(_EXPAND, codes.reshape(-1), mode="clip").reshape(batch, cfg.height, cfg.width)
         row, col = np.divmod(state.cell, cfg.width)
         wall = _EXPAND[1 << WALL_BIT]
-        out = lattice_windows(items, row, col, cfg.view_size, cfg.torus, pad_value=wall, facing=state.facing)
+        # Agents out of play read the constant window of their removal time (cut by the same gather).
+        removed = (np.where(in_play, -1, state.removed_left), self._removed_planes)
+        out = lattice_windows(
+            items, row, col, cfg.view_size, cfg.torus, pad_value=wall, facing=state.facing, constant=removed
+        )
         out[:, :, rad, rad] &= _NOT_AGENT  # the agent is not one of the "other agents"
-        if not in_play.all():
-            out_of_play = np.flatnonzero(~in_play)
-            planes = self._removed_planes[state.removed_left.reshape(-1)[out_of_play]]
-            out.reshape(-1, cfg.view_size**2)[out_of_play] = planes[:, None]
         return out.view(np.uint8).reshape(*out.shape, len(CHANNELS))
 
     def _patch_bits(self, state: CommonsState) -> np.ndarray:
