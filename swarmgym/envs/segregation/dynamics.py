@@ -101,6 +101,18 @@ class SegregationModel(SwarmModel):
         self.channels = ("own", *others, "empty") + (() if config.torus else ("wall",))
         k = config.view_size
         self.observation_space = spaces.Box(0, 1, (k, k, len(self.channels)), np.uint8)
+        # The C channel bytes of a cell holding code c (0 empty, g + 1 group g) as seen by group g, as
+        # one record: one lookup turns the code grid into every group's channel pages.
+        viewer = np.arange(n_groups)[:, None]
+        code = np.arange(n_groups + 1)[None, :]
+        own = code == viewer + 1
+        if config.other_channels == "single":
+            others = [(code != 0) & ~own]
+        else:
+            others = [code == (viewer + shift) % n_groups + 1 for shift in range(1, n_groups)]
+        walls = [] if config.torus else [np.zeros_like(own)]
+        table = np.stack(np.broadcast_arrays(own, *others, code == 0, *walls), axis=-1).astype(np.uint8)
+        self._channel_items = table.view(np.dtype((np.void, len(self.channels))))[..., 0]  # (G, G + 1)
         self.action_space = spaces.Discrete(6 if config.relocate else 5)
         self.state_space = spaces.Box(0, n_groups, (config.size, config.size), np.uint8)
 
@@ -179,15 +191,8 @@ class SegregationModel(SwarmModel):
         """
         cfg = self.config
         n_groups, batch = len(cfg.group_fractions), state.batch
-        own = state.grid[None] == (np.arange(n_groups) + 1)[:, None, None, None]  # (G, B, L, L)
-        if cfg.other_channels == "single":
-            others = [(state.grid != 0)[None] & ~own]
-        else:
-            others = [np.roll(own, -shift, axis=0) for shift in range(1, n_groups)]
-        empty = np.broadcast_to((state.grid == 0)[None], own.shape)
-        walls = [] if cfg.torus else [np.zeros_like(own)]
-        pages = np.stack([own, *others, empty, *walls], axis=-1).view(np.uint8)
-        pages = pages.reshape(n_groups * batch, cfg.size, cfg.size, len(self.channels))
+        pages = np.take(self._channel_items, state.grid, axis=1)  # (G, B, L, L) records of C bytes
+        pages = pages.view(np.uint8).reshape(n_groups * batch, cfg.size, cfg.size, len(self.channels))
         pad_value = np.zeros(len(self.channels), dtype=np.uint8)
         pad_value[-1] = 0 if cfg.torus else 1
         page = self.groups[None, :] * batch + np.arange(batch)[:, None]
