@@ -117,6 +117,7 @@ def _scratch(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     """An uninitialised array reusing this thread's buffer: no fresh pages (and page faults) per step.
 
     Only for temporaries that never leave the function that asked (the gather copies out of them).
+    The buffer keeps the largest size asked for: the working memory of the biggest env stepped here.
     """
     nbytes = math.prod(shape) * np.dtype(dtype).itemsize
     buffer = getattr(_SCRATCH, "buffer", None)

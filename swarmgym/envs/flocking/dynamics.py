@@ -403,7 +403,7 @@ class FlockingModel(SwarmModel):
         # The agent is not its own neighbour: its centre cell holds the others of its world cell only.
         others = count[flat] - 1.0
         inverse = 1.0 / np.maximum(others, 1.0)
-        centre = obs[:, :, k // 2, k // 2].reshape(batch * n, -1)
+        centre = obs.reshape(batch * n, k, k, -1)[:, k // 2, k // 2]  # a view: obs is contiguous
         centre[:, 0] = others
         centre[:, 1] = (cos_sum[flat] - cos) * inverse
         centre[:, 2] = (sin_sum[flat] - sin) * inverse
