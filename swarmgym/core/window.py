@@ -15,6 +15,7 @@ rotated), column 0 is the agent's left.
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 
@@ -85,8 +86,14 @@ def lattice_windows(
     n_fill = 0 if constant is None else len(constant[1])
     extra = -(-n_fill // per_page)
     turned = _scratch((turns * pages + extra, side, side, *channels), padded.dtype)
-    for quarter in range(turns):
-        rotated = np.rot90(padded, quarter, axes=(1, 2))
+    # np.rot90(padded, quarter, axes=(1, 2)) as plain views (rot90's own overhead shows at small N).
+    quarters = (
+        padded,
+        padded[:, :, ::-1].swapaxes(1, 2),
+        padded[:, ::-1, ::-1],
+        padded[:, ::-1].swapaxes(1, 2),
+    )
+    for quarter, rotated in enumerate(quarters[:turns]):
         turned[quarter * pages : (quarter + 1) * pages, : rotated.shape[1], : rotated.shape[2]] = rotated
     if facing is None:
         facing = np.zeros(rows.shape, dtype=np.intp)
@@ -97,17 +104,27 @@ def lattice_windows(
     source = facing * pages + page
     if constant is not None:
         which, fill = constant
-        slot = np.arange(n_fill)
-        band, column = np.divmod(slot % per_page, blocks_per_row)
-        for t in range(n_fill):  # a handful of blocks (the fill values), not agents
-            block = turned[turns * pages + t // per_page, band[t] * k :, column[t] * k :]
-            block[:k, :k] = fill[t]
+        band, column = np.divmod(np.arange(n_fill) % per_page, blocks_per_row)
+        blocks = turned[turns * pages :].reshape(-1, *channels)
+        blocks[_block_cells(side, k, n_fill)] = np.repeat(np.asarray(fill), k * k, axis=0)
         fixed = which >= 0
         t = np.where(fixed, which, 0)
         source = np.where(fixed, turns * pages + t // per_page, source)
         top = np.where(fixed, band[t] * k, top)
         left = np.where(fixed, column[t] * k, left)
     return _gather(turned, k, source, top, left)
+
+
+@functools.cache
+def _block_cells(side: int, k: int, n_fill: int) -> np.ndarray:
+    """(n_fill k²,) flat cells, in side×side pages, of ``n_fill`` k×k blocks laid row band by band."""
+    blocks_per_row = side // k
+    per_page = blocks_per_row * blocks_per_row
+    slot = np.arange(n_fill)
+    band, column = np.divmod(slot % per_page, blocks_per_row)
+    top = (slot // per_page) * side * side + band * k * side + column * k
+    offsets = (np.arange(k)[:, None] * side + np.arange(k)[None, :]).ravel()
+    return (top[:, None] + offsets[None, :]).ravel()
 
 
 _SCRATCH = threading.local()
