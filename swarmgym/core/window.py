@@ -5,9 +5,11 @@ Two entry points, one output convention: (B, N, k, k[, C]), channels last, centr
 - :func:`lattice_windows` crops per-cell rasters (lattice envs). The raster is padded once (wrapped on
   a torus, filled with ``pad_value`` outside walls); all windows are then one strided view of it and
   one advanced index copies them out: no per-agent slicing, no clip arithmetic. Rotated windows are
-  cut the same way from the four quarter-turned copies of the padded raster.
+  cut the same way from the four quarter-turned copies of the padded raster, and constant windows
+  (e.g. of agents out of play) from k×k blocks laid beside them, by the same gather.
 - :func:`rasterise` bins neighbour offsets of continuous agents into a k×k grid of cells (continuous
-  envs), optionally rotated into each agent's heading frame, summing per-cell values with ``bincount``.
+  envs), optionally rotated into each agent's heading frame, summing (or averaging) per-cell values
+  in a reused scratch buffer.
 
 Window orientation: row 0 is "ahead" (up in world-aligned lattice windows, the facing direction when
 rotated), column 0 is the agent's left.
