@@ -147,7 +147,10 @@ def train(
 
     ``config`` overrides :data:`LEARNING_DEFAULTS` (``None`` values take the defaults). With ``resume``
     every argument comes from the folder's ``run.json`` and training continues from its checkpoint, up
-    to the recorded total or to ``steps`` when that is larger (extending the run).
+    to the recorded total or to ``steps`` when that is larger (extending the run). Checkpoints come
+    every ``checkpoint_every`` agent-steps (default: a tenth of ``steps``) rounded down to whole chunks
+    of the learner (its rollout or update, at least one); ``run.json`` records the interval used as
+    ``checkpoint_interval``.
     """
     import torch
     from torch.utils.tensorboard import SummaryWriter
@@ -213,10 +216,12 @@ def train(
     else:
         learner = cls.create(*args, **run["hyper"])
     run["hyper_full"] = learner.hyper()
-    write_json(run_file, run)
-
+    # The learner trains in chunks (a rollout or an update): the interval is a whole number of them.
     every = max(run["steps"] // 10, 1) if checkpoint_every is None else checkpoint_every
     every = max(every // learner.chunk, 1) * learner.chunk
+    run["checkpoint_interval"] = every
+    write_json(run_file, run)
+
     writer = SummaryWriter(str(out / "tb"))
     if hasattr(learner, "set_logdir"):  # PPO: SB3 logs its losses itself
         learner.set_logdir(out / "tb" / "sb3")
@@ -398,7 +403,11 @@ def add_parsers(subparsers: Any) -> None:
         "--resume", action="store_true", help="continue the run in --out from its checkpoint"
     )
     train_parser.add_argument(
-        "--checkpoint-every", type=positive_int, default=None, help="agent-steps between checkpoints"
+        "--checkpoint-every",
+        type=positive_int,
+        default=None,
+        help="agent-steps between checkpoints (rounded down to whole learner rollouts, at least one; "
+        "run.json records the interval used)",
     )
     train_parser.add_argument(
         "--copies", type=positive_int, default=None, help="env copies B stepped together"

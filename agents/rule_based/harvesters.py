@@ -29,7 +29,7 @@ from swarmgym.envs.commons.dynamics import (
     TURN_LEFT,
     TURN_RIGHT,
 )
-from swarmgym.envs.commons.metrics import DISC2
+from swarmgym.envs.commons.metrics import disc_counts
 
 MODES = ("greedy", "restrained", "sanctioner")
 #: The four moves in the order used below, with the window cell (d_row, d_col) each one enters.
@@ -103,7 +103,7 @@ class HarvesterPolicy(SeededPolicy):
         if self.mode == "greedy":
             wanted = resource
         else:
-            counts = _disc_counts(resource)
+            counts = disc_counts(resource, torus=False)  # within the view only
             wanted = resource & (counts >= self.min_neighbours)
             blocked |= resource & ~wanted
 
@@ -137,7 +137,7 @@ class HarvesterPolicy(SeededPolicy):
     def _sanction(self, resource: np.ndarray, others: np.ndarray, actions: np.ndarray, rad: int):
         """Fire at agents next to a last resource inside the beam; turn towards those outside it."""
         k = resource.shape[2]
-        last = resource & (_disc_counts(resource) <= self.sanction_neighbours)
+        last = resource & (disc_counts(resource, torus=False) <= self.sanction_neighbours)
         padded = np.pad(last, [(0, 0), (0, 0), (1, 1), (1, 1)])
         near_last = np.zeros(last.shape, dtype=bool)
         for dr, dc in MOVE_CELLS:
@@ -156,16 +156,6 @@ class HarvesterPolicy(SeededPolicy):
         ahead_only = culprits[:, :, :rad, rad].any(axis=2) & (left_side + right_side == 0)
         actions = np.where(seen & ~in_beam & ~ahead_only, turn, actions)
         return np.where(in_beam, FIRE, actions)
-
-
-def _disc_counts(resource: np.ndarray) -> np.ndarray:
-    """(B, N, k, k) live resources in the radius-2 disc of each window cell (cell excluded), in view only."""
-    k = resource.shape[2]
-    padded = np.pad(resource.astype(np.uint8), [(0, 0), (0, 0), (2, 2), (2, 2)])
-    counts = np.zeros(resource.shape, dtype=np.uint8)
-    for dr, dc in DISC2:
-        counts += padded[:, :, 2 + dr : 2 + dr + k, 2 + dc : 2 + dc + k]
-    return counts
 
 
 def greedy(model: Any, seed: int | None = None) -> HarvesterPolicy:

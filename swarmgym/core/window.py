@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import math
 import threading
+from typing import NamedTuple
 
 import numpy as np
 
@@ -83,10 +84,8 @@ def lattice_windows(
     # (r, c), (W-1-c, r), (H-1-r, W-1-c), (c, H-1-r): the top-left of its window in turned page t.
     turns = 1 if facing is None else 4
     side = max(padded.shape[1:3])
-    blocks_per_row = side // k  # constant windows: k×k blocks, side // k per row band of a page
-    per_page = blocks_per_row * blocks_per_row
-    n_fill = 0 if constant is None else len(constant[1])
-    extra = -(-n_fill // per_page)
+    blocks = None if constant is None else _block_layout(side, k, len(constant[1]))
+    extra = 0 if blocks is None else int(blocks.page[-1]) + 1
     turned = _scratch((turns * pages + extra, side, side, *channels), padded.dtype)
     # np.rot90(padded, quarter, axes=(1, 2)) as plain views (rot90's own overhead shows at small N).
     quarters = (
@@ -104,29 +103,41 @@ def lattice_windows(
     top = np.where((facing == 1) | (facing == 2), np.where(odd, width - 1, height - 1) - along, along)
     left = np.where(facing >= 2, np.where(odd, height - 1, width - 1) - across, across)
     source = facing * pages + page
-    if constant is not None:
+    if blocks is not None:
         which, fill = constant
-        band, column = np.divmod(np.arange(n_fill) % per_page, blocks_per_row)
-        blocks = turned[turns * pages :].reshape(-1, *channels)
-        blocks[_block_cells(side, k, n_fill)] = np.repeat(np.asarray(fill), k * k, axis=0)
+        extra_cells = turned[turns * pages :].reshape(-1, *channels)
+        extra_cells[blocks.cells] = np.repeat(np.asarray(fill), k * k, axis=0)
         fixed = which >= 0
         t = np.where(fixed, which, 0)
-        source = np.where(fixed, turns * pages + t // per_page, source)
-        top = np.where(fixed, band[t] * k, top)
-        left = np.where(fixed, column[t] * k, left)
+        source = np.where(fixed, turns * pages + blocks.page[t], source)
+        top = np.where(fixed, blocks.top[t], top)
+        left = np.where(fixed, blocks.left[t], left)
     return _gather(turned, k, source, top, left)
 
 
+class _BlockLayout(NamedTuple):
+    """Where constant windows sit beside the pages.
+
+    Block t is at (page[t], top[t], left[t]) of the extra side×side pages; ``cells`` are the flat cells
+    of all blocks in those pages (block after block, k² each, row-major).
+    """
+
+    page: np.ndarray
+    top: np.ndarray
+    left: np.ndarray
+    cells: np.ndarray
+
+
 @functools.cache
-def _block_cells(side: int, k: int, n_fill: int) -> np.ndarray:
-    """(n_fill k²,) flat cells, in side×side pages, of ``n_fill`` k×k blocks laid row band by band."""
-    blocks_per_row = side // k
-    per_page = blocks_per_row * blocks_per_row
-    slot = np.arange(n_fill)
-    band, column = np.divmod(slot % per_page, blocks_per_row)
-    top = (slot // per_page) * side * side + band * k * side + column * k
+def _block_layout(side: int, k: int, n_fill: int) -> _BlockLayout:
+    """``n_fill`` k×k blocks laid row band by row band, side // k per band, as many pages as needed."""
+    per_row = side // k
+    page, slot = np.divmod(np.arange(n_fill), per_row * per_row)
+    band, column = np.divmod(slot, per_row)
+    top, left = band * k, column * k
+    corner = (page * side + top) * side + left
     offsets = (np.arange(k)[:, None] * side + np.arange(k)[None, :]).ravel()
-    return (top[:, None] + offsets[None, :]).ravel()
+    return _BlockLayout(page, top, left, (corner[:, None] + offsets[None, :]).ravel())
 
 
 _SCRATCH = threading.local()

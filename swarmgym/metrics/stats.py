@@ -84,13 +84,6 @@ def stratified_bootstrap_ci(
     return float(low), float(high)
 
 
-def normalised_score(value: float | np.ndarray, random: float, reference: float) -> float | np.ndarray:
-    """Melting Pot style score (x − x_random) / (x_reference − x_random): 0 = random, 1 = reference."""
-    if reference == random:
-        raise ValueError("normalised_score needs reference != random")
-    return (np.asarray(value, dtype=np.float64) - random) / (reference - random)
-
-
 def format_ci(summary: Mapping[str, float], digits: int = 3) -> str:
     """``"0.751 [0.742, 0.760]"`` from a :func:`mean_ci` summary."""
     return f"{summary['mean']:.{digits}f} [{summary['low']:.{digits}f}, {summary['high']:.{digits}f}]"

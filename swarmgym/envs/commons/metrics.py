@@ -19,18 +19,19 @@ DISC2 = tuple((dr, dc) for dr in range(-2, 3) for dc in range(-2, 3) if 0 < dr *
 
 
 def disc_counts(resource: np.ndarray, torus: bool) -> np.ndarray:
-    """(B, H, W) uint8: live resources in the radius-2 L2 disc around every cell, the cell excluded.
+    """uint8 live resources in the radius-2 L2 disc around every cell of the last two axes, cell excluded.
 
-    A fixed 5×5 disc kernel applied as 12 vectorised shifted sums of the once-padded grid (wrapped on a
-    torus, zeros beyond walls).
+    Works on a (B, H, W) world grid (wrapped on a torus, zeros beyond walls) or on any stack of
+    windows, e.g. (B, N, k, k) views with ``torus=False`` (nothing counted beyond the view). A fixed
+    5×5 disc kernel applied as 12 vectorised shifted sums of the once-padded array.
     """
-    height, width = resource.shape[1:3]
+    height, width = resource.shape[-2:]
     grid = resource.astype(np.uint8)
-    pad = [(0, 0), (2, 2), (2, 2)]
+    pad = [(0, 0)] * (grid.ndim - 2) + [(2, 2), (2, 2)]
     padded = np.pad(grid, pad, mode="wrap") if torus else np.pad(grid, pad)
     counts = np.zeros(grid.shape, dtype=np.uint8)
     for dr, dc in DISC2:
-        counts += padded[:, 2 + dr : 2 + dr + height, 2 + dc : 2 + dc + width]
+        counts += padded[..., 2 + dr : 2 + dr + height, 2 + dc : 2 + dc + width]
     return counts
 
 
