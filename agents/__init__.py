@@ -1,6 +1,6 @@
-"""Agents for swarmgym: one Policy interface on arrays, loaded by name (:func:`agents.load_policy`)."""
+"""Agents for swarmgym: one Policy interface on arrays, loaded by name (:func:`load_policy`)."""
 
-from agents.base import Policy, rollout_parallel
-from agents.registry import load_policy, policy_names
+from swarmgym_agents.base import Policy, rollout_parallel
+from swarmgym_agents.registry import load_policy, policy_names
 
 __all__ = ["Policy", "rollout_parallel", "load_policy", "policy_names"]

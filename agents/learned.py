@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agents.base import Policy
 from swarmgym.core.model import SwarmModel
+from swarmgym_agents.base import Policy
 
 LEARNED = ("ppo", "mfq", "mfac")
 
@@ -36,7 +36,7 @@ def load_learned(name: str, model: SwarmModel, seed: int | None = None) -> Polic
     if not path_text:
         raise ValueError(f"{name!r} names no path; use {algo}:PATH")
     if algo == "ppo":
-        from agents.ppo_sb3 import PPOPolicy
+        from swarmgym_agents.ppo_sb3 import PPOPolicy
 
         file = _model_file(Path(path_text), ".zip")
         try:
@@ -45,7 +45,7 @@ def load_learned(name: str, model: SwarmModel, seed: int | None = None) -> Polic
             raise ValueError(f"corrupt ppo checkpoint {file}: {error}") from None
         obs_shape, action_space = tuple(policy.observation_space.shape), policy.action_space
     else:
-        from agents.mean_field import MeanFieldPolicy, load_checkpoint
+        from swarmgym_agents.mean_field import MeanFieldPolicy, load_checkpoint
 
         checkpoint = load_checkpoint(_model_file(Path(path_text), ".pt"), algo)
         policy = MeanFieldPolicy(checkpoint, seed=seed)

@@ -26,7 +26,7 @@ from gymnasium import spaces
 from torch import nn
 
 import swarmgym
-from agents.base import SeededPolicy
+from swarmgym_agents.base import SeededPolicy
 
 
 class ActionTable:

@@ -10,7 +10,8 @@ Read top to bottom in the order of the paper:
    - the actor by the policy gradient with advantage Q(o, a, ā) − Σ_b π(b | o) Q(o, b, ā) plus an
      entropy bonus.
 
-Steps count agent-steps. Continuous actions are discretised as documented in :mod:`agents.mean_field`.
+Steps count agent-steps. Continuous actions are discretised as documented in
+:mod:`swarmgym_agents.mean_field`.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from agents.mean_field import MeanFieldLearner, MeanFieldNet
-from agents.mfq import log_episodes
+from swarmgym_agents.mean_field import MeanFieldLearner, MeanFieldNet
+from swarmgym_agents.mfq import log_episodes
 
 
 @dataclass(frozen=True)

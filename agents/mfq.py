@@ -3,7 +3,8 @@
 Read top to bottom in the order of the paper:
 
 1. every agent j sees its k×k view o^j and ā^j, the mean one-hot action of the neighbours in its view
-   (``info["agent"]["neighbour_mean_action"]``, the previous step's actions: see :mod:`agents.mean_field`);
+   (``info["agent"]["neighbour_mean_action"]``, the previous step's actions:
+   see :mod:`swarmgym_agents.mean_field`);
 2. it acts by the Boltzmann policy π(a | o, ā) ∝ exp(β Q(o, a, ā)) (β grows from ``beta_start`` to
    ``beta_end`` over ``anneal_steps`` agent-steps; the paper prints −β, a typo);
 3. every agent's (o, a, ā, r, o', ā', terminal) goes into one replay buffer;
@@ -24,7 +25,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from agents.mean_field import MeanFieldLearner, MeanFieldNet
+from swarmgym_agents.mean_field import MeanFieldLearner, MeanFieldNet
 
 
 @dataclass(frozen=True)

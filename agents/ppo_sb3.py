@@ -1,6 +1,6 @@
 """Parameter-shared PPO (Stable-Baselines3) on the k×k views of every agent, and its Policy wrapper.
 
-Every agent of every env copy is one sub-env of :class:`agents.sb3_vec_env.SwarmSB3VecEnv`, so one
+Every agent of every env copy is one sub-env of :class:`swarmgym_agents.sb3_vec_env.SwarmSB3VecEnv`, so one
 PPO network acts for all agents (parameter sharing). The policy flattens the (k, k, C) view into an
 MLP by default; from ``cnn_min_view`` (k >= 9) a small CNN features extractor reads the view as an
 image (channels-last, not rescaled: swarmgym channels are already counts/one-hots or bounded floats).
@@ -21,8 +21,8 @@ from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.torch_layers import BaseFeaturesExtractor
 from torch import nn
 
-from agents.base import Policy
-from agents.sb3_vec_env import SwarmSB3VecEnv
+from swarmgym_agents.base import Policy
+from swarmgym_agents.sb3_vec_env import SwarmSB3VecEnv
 
 
 @dataclass(frozen=True)

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from agents.base import Policy, RandomPolicy
-from agents.rule_based import harvesters
-from agents.rule_based.couzin import CouzinPolicy
-from agents.rule_based.kuramoto import KuramotoPolicy
-from agents.rule_based.opinion import DeffuantPolicy, DeGrootPolicy, HegselmannKrausePolicy
-from agents.rule_based.schelling import SchellingPolicy
-from agents.rule_based.vicsek import VicsekLocalPolicy, VicsekPolicy
 from swarmgym.core.model import SwarmModel
 from swarmgym.registry import spec
+from swarmgym_agents.base import Policy, RandomPolicy
+from swarmgym_agents.rule_based import harvesters
+from swarmgym_agents.rule_based.couzin import CouzinPolicy
+from swarmgym_agents.rule_based.kuramoto import KuramotoPolicy
+from swarmgym_agents.rule_based.opinion import DeffuantPolicy, DeGrootPolicy, HegselmannKrausePolicy
+from swarmgym_agents.rule_based.schelling import SchellingPolicy
+from swarmgym_agents.rule_based.vicsek import VicsekLocalPolicy, VicsekPolicy
 
 Factory = Callable[[SwarmModel, "int | None"], Policy]
 
@@ -63,7 +63,7 @@ def load_policy(name: str, env_id: str, model: SwarmModel, seed: int | None = No
     if name == "random":
         return RandomPolicy(model.action_space, seed)
     if ":" in name:  # a learned checkpoint, ppo:PATH / mfq:PATH / mfac:PATH
-        from agents.learned import load_learned
+        from swarmgym_agents.learned import load_learned
 
         return load_learned(name, model, seed)
     table = RULE_BASED.get(spec(env_id).id, {})

@@ -32,7 +32,7 @@ import numpy as np
 
 
 def actions_pool(space, shape, count=8, seed=0):
-    from agents.base import RandomPolicy
+    from swarmgym_agents.base import RandomPolicy
 
     policy = RandomPolicy(space, seed)
     return [policy.act(np.empty(shape), {}) for _ in range(count)]

@@ -17,7 +17,7 @@ import time
 import numpy as np
 
 import swarmgym
-from agents.registry import load_policy
+from swarmgym_agents.registry import load_policy
 
 POPULATIONS = ("greedy", "restrained", "sanctioner", "random")
 COLUMNS = ("efficiency", "equality", "sustainability", "peace", "stock_fraction", "collapsed")

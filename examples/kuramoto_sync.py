@@ -12,8 +12,8 @@ import time
 import numpy as np
 
 import swarmgym
-from agents.rule_based.kuramoto import KuramotoPolicy
 from swarmgym.registry import ENVS
+from swarmgym_agents.rule_based.kuramoto import KuramotoPolicy
 
 COUPLINGS = np.array([0.5, 1.0, 1.2, 1.5, 2.0, 3.0])
 

@@ -13,7 +13,7 @@ import argparse
 import numpy as np
 
 import swarmgym
-from agents import load_policy
+from swarmgym_agents import load_policy
 
 
 def sweep(tolerance: float, vacancy: float, steps: int, copies: int, seed: int) -> dict[str, float]:

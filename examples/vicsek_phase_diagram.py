@@ -12,7 +12,7 @@ import argparse
 import time
 
 import swarmgym
-from agents.registry import load_policy
+from swarmgym_agents.registry import load_policy
 
 REFERENCE = {
     300: {0.5: 0.986, 1.0: 0.945, 2.0: 0.788, 3.0: 0.561, 4.0: 0.234, 5.0: 0.071},

@@ -16,7 +16,7 @@ from swarmgym.registry import ENVS, spec
 
 
 def _env_and_policy(env_id: str, agent: str, seed: int, config: dict, render_mode: str | None, steps: int):
-    from agents import load_policy
+    from swarmgym_agents import load_policy
 
     env = swarmgym.make(env_id, render_mode=render_mode, max_cycles=steps, **config)
     return env, load_policy(agent, env_id, env.model, seed=seed)
@@ -24,7 +24,7 @@ def _env_and_policy(env_id: str, agent: str, seed: int, config: dict, render_mod
 
 def record_episode(env_id: str, agent: str, steps: int, seed: int, config: dict, every: int = 1):
     """Run one episode with ``agent`` and return (frames, metrics per step); a progress bar tracks it."""
-    from agents import rollout_parallel
+    from swarmgym_agents import rollout_parallel
 
     env, policy = _env_and_policy(env_id, agent, seed, config, "rgb_array", steps)
     frames = []
@@ -45,7 +45,7 @@ def record_episode(env_id: str, agent: str, steps: int, seed: int, config: dict,
 
 def cmd_list(args: argparse.Namespace) -> int:
     """Print every registered env with its default size, spaces and agents."""
-    from agents import policy_names
+    from swarmgym_agents import policy_names
 
     for env_id, env_spec in ENVS.items():
         model = swarmgym.make_model(env_id)
@@ -62,8 +62,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Run every env with its reference agent, print its metrics, save one GIF per env."""
-    from agents.registry import REFERENCE
     from swarmgym.core.rendering import save_frames
+    from swarmgym_agents.registry import REFERENCE
 
     out = Path(args.out)
     for env_id in args.envs or list(ENVS):

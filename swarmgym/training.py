@@ -50,7 +50,7 @@ class LearningTask:
 #: THE per-env table of learning defaults (the only per-env knowledge of the trainers). Envs missing
 #: here train on their defaults with the first metric they report. Where an env's action is continuous
 #: and it has no discrete option (consensus_v0), MF-Q / MF-AC discretise it in
-#: :class:`agents.mean_field.ActionTable` (5 evenly spaced levels); PPO always uses the env's own space.
+#: :class:`swarmgym_agents.mean_field.ActionTable` (5 evenly spaced levels); PPO always uses the env's own space.
 #: commons_v0 trains on 100-step episodes: over 200 steps the learners, like the ``greedy`` rule, strip
 #: the patches (the tragedy of the commons) and their efficiency U is no longer above random's.
 LEARNING_DEFAULTS: dict[str, LearningTask] = {
@@ -103,15 +103,15 @@ def learning_task(env_id: str) -> LearningTask:
 def learner_class(algo: str):
     """The learner class of ``algo`` (imports torch / SB3 lazily)."""
     if algo == "ppo":
-        from agents.ppo_sb3 import PPOLearner
+        from swarmgym_agents.ppo_sb3 import PPOLearner
 
         return PPOLearner
     if algo == "mfq":
-        from agents.mfq import MFQLearner
+        from swarmgym_agents.mfq import MFQLearner
 
         return MFQLearner
     if algo == "mfac":
-        from agents.mfac import MFACLearner
+        from swarmgym_agents.mfac import MFACLearner
 
         return MFACLearner
     raise ValueError(f"unknown algorithm {algo!r}; choose from {list(ALGOS)}")

@@ -8,14 +8,14 @@ import torch
 from gymnasium import spaces
 
 import swarmgym
-from agents.base import Policy
-from agents.mean_field import ActionTable
-from agents.registry import load_policy
-from agents.sb3_vec_env import SwarmSB3VecEnv
 from swarmgym.evaluation.evaluate import evaluate
 from swarmgym.metrics.stats import bootstrap_ci, interquartile_mean, mean_ci, stratified_bootstrap_ci
 from swarmgym.registry import ENVS
 from swarmgym.training import train
+from swarmgym_agents.base import Policy
+from swarmgym_agents.mean_field import ActionTable
+from swarmgym_agents.registry import load_policy
+from swarmgym_agents.sb3_vec_env import SwarmSB3VecEnv
 
 torch.set_num_threads(1)
 SMALL = {"size": 6, "vacancy": 0.3}  # 25 agents
@@ -229,7 +229,7 @@ def test_evaluate_steady_state_and_per_seed_copies():
     batched = evaluate("schelling", "segregation_v0", [3, 4], SMALL, max_cycles=6)
     separate = evaluate("schelling", "segregation_v0", [3, 9], SMALL, max_cycles=6)
     assert batched["per_seed"]["steady"]["segregation"][0] == separate["per_seed"]["steady"]["segregation"][0]
-    from agents.base import rollout_parallel
+    from swarmgym_agents.base import rollout_parallel
 
     env = swarmgym.make("segregation_v0", max_cycles=6, **SMALL)
     history = rollout_parallel(env, load_policy("schelling", "segregation_v0", env.model), seed=3)

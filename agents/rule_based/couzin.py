@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from agents.base import Policy
-from agents.rule_based.vicsek import action_geometry, turn_to_action, wrap
+from swarmgym_agents.base import Policy
+from swarmgym_agents.rule_based.vicsek import action_geometry, turn_to_action, wrap
 
 
 class CouzinPolicy(Policy):

@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 
-from agents.base import SeededPolicy
 from swarmgym.envs.commons.dynamics import (
     BACKWARD,
     FIRE,
@@ -30,6 +29,7 @@ from swarmgym.envs.commons.dynamics import (
     TURN_RIGHT,
 )
 from swarmgym.envs.commons.metrics import disc_counts
+from swarmgym_agents.base import SeededPolicy
 
 MODES = ("greedy", "restrained", "sanctioner")
 #: The four moves in the order used below, with the window cell (d_row, d_col) each one enters.

@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from agents.base import Policy
 from swarmgym.envs.consensus.dynamics import coupling_sums
+from swarmgym_agents.base import Policy
 
 
 class KuramotoPolicy(Policy):

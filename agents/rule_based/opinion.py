@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from agents.base import Policy, SeededPolicy
+from swarmgym_agents.base import Policy, SeededPolicy
 
 
 def _saturate(change: np.ndarray, max_action: float) -> np.ndarray:

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from agents.base import SeededPolicy
 from swarmgym.envs.segregation.dynamics import RELOCATE, STAY, UP
+from swarmgym_agents.base import SeededPolicy
 
 
 class SchellingPolicy(SeededPolicy):

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from agents.base import Policy
+from swarmgym_agents.base import Policy
 
 
 def action_geometry(model: Any) -> dict[str, Any]:

@@ -26,14 +26,14 @@ def evaluate(
     max_cycles: int | None = None,
     policy_seed: int = 0,
 ) -> dict[str, Any]:
-    """Run ``policy_name`` (any name :func:`agents.registry.load_policy` knows) for ``episodes`` per seed.
+    """Run ``policy_name`` (any name :func:`~swarmgym_agents.load_policy` knows) for ``episodes`` per seed.
 
     Returns ``{"env_id", "agent", "seeds", "config", "episodes", "max_cycles", "per_seed", "summary"}``:
     ``per_seed[kind][metric]`` is a list (one value per seed, averaged over its episodes) for kind in
     ``final``/``steady``, plus ``per_seed["return"]`` (mean episode return per agent), and ``summary``
     the same keys mapped to :func:`swarmgym.metrics.stats.mean_ci` dicts (mean, 95 % CI, IQM).
     """
-    from agents.registry import load_policy
+    from swarmgym_agents.registry import load_policy
 
     seeds = [int(s) for s in seeds]
     if not seeds:

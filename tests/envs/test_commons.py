@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 import swarmgym
-from agents.registry import load_policy
 from swarmgym.core.rng import BatchRandom
 from swarmgym.envs.commons.config import REGROWTH_PRESETS, CommonsConfig
 from swarmgym.envs.commons.dynamics import (
@@ -20,6 +19,7 @@ from swarmgym.envs.commons.dynamics import (
 )
 from swarmgym.envs.commons.metrics import disc_counts, logistic_step, regrowth_probability
 from swarmgym.metrics.social import efficiency, equality, gini, peace, social_outcomes, sustainability
+from swarmgym_agents.registry import load_policy
 
 # One patch (radius 2, 13 cells) centred at (5, 5) of a walled 12x12 grid: the "regular" layout.
 HAND = dict(height=12, width=12, n_patches=1, layout="regular", n_agents=2, view_size=5)

@@ -5,18 +5,18 @@ import pytest
 from pettingzoo.test import parallel_api_test
 
 import swarmgym
-from agents.registry import load_policy
-from agents.rule_based.kuramoto import KuramotoPolicy
-from agents.rule_based.opinion import (
+from swarmgym.core.rng import BatchRandom
+from swarmgym.envs.consensus import metrics
+from swarmgym.envs.consensus.dynamics import coupling_sums, quantile_frequencies
+from swarmgym.registry import ENVS
+from swarmgym_agents.registry import load_policy
+from swarmgym_agents.rule_based.kuramoto import KuramotoPolicy
+from swarmgym_agents.rule_based.opinion import (
     DeffuantPolicy,
     DeGrootPolicy,
     HegselmannKrausePolicy,
     confidence_mean_shift,
 )
-from swarmgym.core.rng import BatchRandom
-from swarmgym.envs.consensus import metrics
-from swarmgym.envs.consensus.dynamics import coupling_sums, quantile_frequencies
-from swarmgym.registry import ENVS
 
 
 def run(model, policy, steps, seeds, observe=False):

@@ -7,13 +7,13 @@ import pytest
 
 import swarmgym
 import swarmgym.registry
-from agents.registry import load_policy
-from agents.rule_based.couzin import CouzinPolicy
-from agents.rule_based.vicsek import VicsekLocalPolicy, VicsekPolicy
 from swarmgym.core.rng import BatchRandom
 from swarmgym.core.spatial import nearest_neighbour_distance, neighbour_pairs, unique_pairs
 from swarmgym.envs.flocking import metrics
 from swarmgym.envs.flocking.dynamics import FlockingState
+from swarmgym_agents.registry import load_policy
+from swarmgym_agents.rule_based.couzin import CouzinPolicy
+from swarmgym_agents.rule_based.vicsek import VicsekLocalPolicy, VicsekPolicy
 
 
 def brute_pairs(pos, box, torus, radius):

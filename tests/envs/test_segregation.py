@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 import swarmgym
-from agents import load_policy
 from swarmgym.core.rng import BatchRandom
 from swarmgym.envs.segregation import metrics
 from swarmgym.envs.segregation.dynamics import DOWN, RELOCATE, RIGHT, STAY, UP, SegregationState
+from swarmgym_agents import load_policy
 
 
 def run_schelling(steps, seed=0, batch=4, agent="schelling", **config):
