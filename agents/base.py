@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,28 @@ class Policy(ABC):
     def reset(self, seed: int | None = None) -> None:
         """Reseed any randomness the policy uses (default: none)."""
         return None
+
+
+Factory = Callable[[Any, "int | None"], Policy]
+"""Builds a policy for a model (its config, spaces and channels) and a seed: ``(model, seed) -> Policy``."""
+
+
+@dataclass(frozen=True)
+class RuleBasedAgent:
+    """A rule-based agent as its module declares it (``AGENTS = (...)``); the registry collects them.
+
+    Envs never know who plays them: the agent names the env it plays, and whether it is that env's
+    reference agent (the classic model's own rule: demo, normalised scores). Exactly one per env is.
+    """
+
+    name: str
+    """The name users pass (``--agent NAME``), unique within its env."""
+    env_id: str
+    """The env it plays, e.g. ``"flocking_v0"``."""
+    factory: Factory
+    """``(model, seed) -> Policy``."""
+    reference: bool = False
+    """True for the env's reference agent."""
 
 
 class SeededPolicy(Policy):

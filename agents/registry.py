@@ -1,61 +1,53 @@
-"""Load any agent by name: ``random``, an env's rule-based agents, later learned checkpoints.
+"""Load any agent by name: ``random``, the rule-based agents, learned checkpoints (``ALGO:RUN_DIR``).
 
-One table per env id maps names to factories ``(model, seed) -> Policy``; ``random`` works everywhere.
+The rule-based agents declare themselves: each module in :data:`MODULES` lists its
+:class:`~swarmgym_agents.base.RuleBasedAgent` entries in ``AGENTS`` (name, env played, reference or
+not); this module only collects them. ``random`` works everywhere.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from swarmgym.core.model import SwarmModel
 from swarmgym.registry import spec
-from swarmgym_agents.base import Policy, RandomPolicy
-from swarmgym_agents.rule_based import harvesters
-from swarmgym_agents.rule_based.couzin import CouzinPolicy
-from swarmgym_agents.rule_based.kuramoto import KuramotoPolicy
-from swarmgym_agents.rule_based.opinion import DeffuantPolicy, DeGrootPolicy, HegselmannKrausePolicy
-from swarmgym_agents.rule_based.schelling import SchellingPolicy
-from swarmgym_agents.rule_based.vicsek import VicsekLocalPolicy, VicsekPolicy
+from swarmgym_agents.base import Factory, Policy, RandomPolicy, RuleBasedAgent
+from swarmgym_agents.rule_based import couzin, harvesters, kuramoto, opinion, schelling, vicsek
 
-Factory = Callable[[SwarmModel, "int | None"], Policy]
+MODULES = (harvesters, kuramoto, opinion, vicsek, couzin, schelling)
+"""The rule-based agent modules, each declaring ``AGENTS``. Add a new agent module here."""
 
-RULE_BASED: dict[str, dict[str, Factory]] = {
-    "commons_v0": {
-        "greedy": harvesters.greedy,
-        "restrained": harvesters.restrained,
-        "sanctioner": harvesters.sanctioner,
-    },
-    "consensus_v0": {
-        "kuramoto": lambda model, seed: KuramotoPolicy.for_model(model),
-        "hegselmann_krause": lambda model, seed: HegselmannKrausePolicy.for_model(model),
-        "deffuant": lambda model, seed: DeffuantPolicy.for_model(model, seed=seed),
-        "degroot": lambda model, seed: DeGrootPolicy.for_model(model),
-    },
-    "flocking_v0": {
-        "vicsek": lambda model, seed: VicsekPolicy.for_model(model),
-        "vicsek_local": lambda model, seed: VicsekLocalPolicy.for_model(model),
-        "couzin": lambda model, seed: CouzinPolicy.for_model(model),
-    },
-    "segregation_v0": {
-        "schelling": lambda model, seed: SchellingPolicy(model.config.tolerance, model.channels, seed=seed),
-        "schelling_walk": lambda model, seed: SchellingPolicy(
-            model.config.tolerance, model.channels, walk=True, seed=seed
-        ),
-    },
-}
 
-#: The reference agent of each env: the classic model's own rule (demo, normalised scores).
-REFERENCE = {
-    "commons_v0": "restrained",
-    "consensus_v0": "kuramoto",
-    "flocking_v0": "vicsek",
-    "segregation_v0": "schelling",
-}
+def _collect() -> tuple[dict[str, dict[str, Factory]], dict[str, str]]:
+    table: dict[str, dict[str, Factory]] = {}
+    reference: dict[str, str] = {}
+    for module in MODULES:
+        entry: RuleBasedAgent
+        for entry in module.AGENTS:
+            env_agents = table.setdefault(entry.env_id, {})
+            if entry.name in env_agents or entry.name == "random":
+                raise ValueError(f"{module.__name__}: agent name {entry.name!r} is taken in {entry.env_id}")
+            env_agents[entry.name] = entry.factory
+            if entry.reference:
+                if entry.env_id in reference:
+                    raise ValueError(
+                        f"{module.__name__}: {entry.env_id} already has the reference agent "
+                        f"{reference[entry.env_id]!r}; only one agent per env may set reference=True"
+                    )
+                reference[entry.env_id] = entry.name
+    return table, reference
+
+
+RULE_BASED, REFERENCE = _collect()
+"""env id -> {agent name -> factory}, and env id -> the name of its reference agent."""
 
 
 def policy_names(env_id: str) -> list[str]:
     """Agent names that work on ``env_id``."""
     return ["random", *RULE_BASED.get(spec(env_id).id, {})]
+
+
+def reference_agent(env_id: str) -> str:
+    """The reference (classic rule-based) agent of ``env_id``, or ``random`` where it declares none."""
+    return REFERENCE.get(spec(env_id).id, "random")
 
 
 def load_policy(name: str, env_id: str, model: SwarmModel, seed: int | None = None) -> Policy:

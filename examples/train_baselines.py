@@ -3,7 +3,8 @@
     python examples/train_baselines.py segregation_v0            # all three algorithms
     python examples/train_baselines.py flocking_v0 --algos ppo mfq
 
-Budgets, configs and the main metric come from ``swarmgym.training.LEARNING_DEFAULTS``. Prints, per
+Budgets, configs and the main metric come from the env's learning spec
+(``swarmgym/envs/<model>/__init__.py``). Prints, per
 algorithm, the wall time and the main emergence metric (steady state, mean over the last third of the
 episode) of the learned and the random agent with 95 % bootstrap CIs over the evaluation seeds, and
 whether the CIs are disjoint. Equivalent CLI: ``swarmgym train ENV --algo ALGO --out runs/NAME``.
@@ -17,7 +18,7 @@ from pathlib import Path
 import torch
 
 from swarmgym.metrics.stats import format_ci
-from swarmgym.training import ALGOS, learning_task, train
+from swarmgym.training import ALGOS, learning_spec, train
 
 torch.set_num_threads(1)
 parser = argparse.ArgumentParser()
@@ -29,8 +30,7 @@ parser.add_argument("--steps", type=int, default=None, help="override the defaul
 parser.add_argument("--out", default="runs/examples")
 args = parser.parse_args()
 
-task = learning_task(args.env_id)
-metric = task.main_metric
+metric = learning_spec(args.env_id).main_metric
 rows = []
 for algo in args.algos:
     out = Path(args.out) / f"{args.env_id}_{algo}"
@@ -49,7 +49,7 @@ for algo in args.algos:
     wall = time.perf_counter() - started
     learned = run["evaluation"][f"{algo}:{out}"]["summary"]["steady"][metric]
     random = run["evaluation"]["random"]["summary"]["steady"][metric]
-    better = learned["low"] > random["high"] if task.higher_is_better else learned["high"] < random["low"]
+    better = learned["low"] > random["high"]  # every main metric is higher-is-better
     rows.append((algo, run["steps"], wall, learned, random, better))
     print(
         f"{args.env_id} {algo}: {run['steps']} agent-steps in {wall:.0f} s; "

@@ -1,4 +1,8 @@
-"""The ``swarmgym`` command: list, demo, render (and train / evaluate / bench where installed)."""
+"""The ``swarmgym`` command: list, demo, render, train, evaluate.
+
+This module sits above everything else: it parses arguments and calls the env registry, the agents,
+the trainer and the evaluation; nothing imports it.
+"""
 
 from __future__ import annotations
 
@@ -11,21 +15,30 @@ import numpy as np
 from tqdm import tqdm
 
 import swarmgym
-from swarmgym.core.config import positive_int
+from swarmgym.core.config import parse_overrides, positive_int
+from swarmgym.core.io import write_json
+from swarmgym.evaluation.evaluate import evaluate
 from swarmgym.registry import ENVS, spec
+from swarmgym.training import (
+    ALGOS,
+    EVAL_SEED_BASE,
+    agent_config,
+    config_overrides,
+    learning_spec,
+    print_comparison,
+    train,
+)
+from swarmgym_agents import load_policy, policy_names, rollout_parallel
+from swarmgym_agents.registry import reference_agent
 
 
 def _env_and_policy(env_id: str, agent: str, seed: int, config: dict, render_mode: str | None, steps: int):
-    from swarmgym_agents import load_policy
-
     env = swarmgym.make(env_id, render_mode=render_mode, max_cycles=steps, **config)
     return env, load_policy(agent, env_id, env.model, seed=seed)
 
 
 def record_episode(env_id: str, agent: str, steps: int, seed: int, config: dict, every: int = 1):
     """Run one episode with ``agent`` and return (frames, metrics per step); a progress bar tracks it."""
-    from swarmgym_agents import rollout_parallel
-
     env, policy = _env_and_policy(env_id, agent, seed, config, "rgb_array", steps)
     frames = []
     bar = tqdm(total=steps, desc=f"{env_id} [{agent}]", unit="step", leave=False)
@@ -45,8 +58,6 @@ def record_episode(env_id: str, agent: str, steps: int, seed: int, config: dict,
 
 def cmd_list(args: argparse.Namespace) -> int:
     """Print every registered env with its default size, spaces and agents."""
-    from swarmgym_agents import policy_names
-
     for env_id, env_spec in ENVS.items():
         model = swarmgym.make_model(env_id)
         print(f"{env_id:16s} {env_spec.summary}")
@@ -63,11 +74,10 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     """Run every env with its reference agent, print its metrics, save one GIF per env."""
     from swarmgym.core.rendering import save_frames
-    from swarmgym_agents.registry import REFERENCE
 
     out = Path(args.out)
     for env_id in args.envs or list(ENVS):
-        agent = REFERENCE.get(spec(env_id).id, "random")
+        agent = reference_agent(env_id)
         started = time.perf_counter()
         frames, history = record_episode(env_id, agent, args.steps, args.seed, {}, every=args.frame_every)
         path = save_frames(frames, out / f"{env_id}.gif", fps=spec(env_id).model.render_fps)
@@ -84,7 +94,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_render(args: argparse.Namespace) -> int:
     """Save one episode of ``ENV_ID`` with ``--agent`` as a GIF or MP4 with a live metric overlay."""
     from swarmgym.core.rendering import check_video_path, save_frames
-    from swarmgym.training import agent_config
 
     check_video_path(args.out)
     config, _ = agent_config(args.agent, args.env_id, args.config, args.preset)
@@ -95,6 +104,94 @@ def cmd_render(args: argparse.Namespace) -> int:
     print(f"saved {len(frames)} frames to {path}")
     print("final metrics: " + ", ".join(f"{k}={v:.4f}" for k, v in history[-1].items()))
     return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """``swarmgym train``."""
+    if args.resume:
+        train(args.env_id, args.algo, args.out, steps=args.steps, resume=True, progress=not args.no_progress)
+        return 0
+    train(
+        args.env_id,
+        args.algo,
+        args.out,
+        steps=args.steps,
+        seed=args.seed,
+        config=config_overrides(args.config, args.preset, args.env_id),
+        checkpoint_every=args.checkpoint_every,
+        num_copies=args.copies,
+        max_cycles=args.max_cycles,
+        hyper=parse_overrides(args.hyper),
+        eval_seeds=args.eval_seeds,
+        progress=not args.no_progress,
+    )
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    """``swarmgym evaluate``: one agent (and optionally the random agent) over seeds, with 95 % CIs."""
+    env_id = spec(args.env_id).id
+    config, run_cycles = agent_config(args.agent, env_id, args.config, args.preset)
+    max_cycles = args.max_cycles or run_cycles
+    seeds = args.seeds or list(range(EVAL_SEED_BASE, EVAL_SEED_BASE + 5))
+    agents = [args.agent, *(["random"] if args.compare_random and args.agent != "random" else [])]
+    results = {
+        agent: evaluate(agent, env_id, seeds, config, episodes=args.episodes, max_cycles=max_cycles)
+        for agent in agents
+    }
+    print_comparison(results, learning_spec(env_id).main_metric)
+    if args.json:
+        write_json(args.json, results)
+    return 0
+
+
+def _add_train_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("train", help="train PPO / MF-Q / MF-AC; checkpoints, TensorBoard, eval")
+    parser.add_argument("env_id", help=f"one of {sorted(ENVS)}")
+    parser.add_argument("--algo", default="ppo", help=f"one of {list(ALGOS)} (default ppo)")
+    parser.add_argument(
+        "--steps", type=positive_int, default=None, help="agent-steps (default: the env's budget)"
+    )
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--config",
+        nargs="*",
+        default=[],
+        metavar="KEY=VALUE",
+        help="env config overrides on the learning preset",
+    )
+    parser.add_argument("--preset", default=None, help="a named config preset of the env")
+    parser.add_argument(
+        "--hyper", nargs="*", default=[], metavar="KEY=VALUE", help="algorithm hyperparameters"
+    )
+    parser.add_argument("--out", required=True, help="run folder, e.g. runs/NAME")
+    parser.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
+    parser.add_argument(
+        "--checkpoint-every",
+        type=positive_int,
+        default=None,
+        help="agent-steps between checkpoints (rounded down to whole learner rollouts, at least one; "
+        "run.json records the interval used)",
+    )
+    parser.add_argument("--copies", type=positive_int, default=None, help="env copies B stepped together")
+    parser.add_argument("--max-cycles", type=positive_int, default=None, help="episode length")
+    parser.add_argument("--eval-seeds", type=int, default=5, help="seeds of the final evaluation (0: skip)")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.set_defaults(func=cmd_train)
+
+
+def _add_evaluate_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("evaluate", help="evaluate an agent over seeds with 95%% CIs")
+    parser.add_argument("env_id", help=f"one of {sorted(ENVS)}")
+    parser.add_argument("--agent", default="random", help="random, a rule-based agent, or ppo|mfq|mfac:PATH")
+    parser.add_argument("--seeds", type=int, nargs="*", default=None, help="default 10000..10004")
+    parser.add_argument("--episodes", type=positive_int, default=1, help="episodes per seed")
+    parser.add_argument("--max-cycles", type=positive_int, default=None)
+    parser.add_argument("--config", nargs="*", default=[], metavar="KEY=VALUE", help="config overrides")
+    parser.add_argument("--preset", default=None, help="a named config preset of the env")
+    parser.add_argument("--compare-random", action="store_true", help="also evaluate the random agent")
+    parser.add_argument("--json", default=None, help="write the results to this JSON file")
+    parser.set_defaults(func=cmd_evaluate)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -125,12 +222,11 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--fps", type=positive_int, default=None)
     render.add_argument("--frame-every", type=positive_int, default=1)
     render.add_argument("--config", nargs="*", default=[], metavar="KEY=VALUE", help="config overrides")
-    render.add_argument("--preset", help="a named config preset of the env (see swarmgym/registry.py)")
+    render.add_argument("--preset", help="a named config preset of the env (see its folder's SPEC)")
     render.set_defaults(func=cmd_render)
 
-    from swarmgym.training import add_parsers
-
-    add_parsers(sub)
+    _add_train_parser(sub)
+    _add_evaluate_parser(sub)
     return parser
 
 

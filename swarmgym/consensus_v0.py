@@ -4,10 +4,9 @@ See ``ConsensusModel`` for the spec.
 """
 
 from swarmgym.core.parallel_env import env_constructors
-from swarmgym.envs.consensus.dynamics import ConsensusModel
-from swarmgym.registry import ENVS
+from swarmgym.envs.consensus import SPEC
 
-__doc__ = ConsensusModel.__doc__
-parallel_env, raw_env, env = env_constructors(ConsensusModel, ENVS["consensus_v0"].max_cycles)
+__doc__ = SPEC.model.__doc__
+parallel_env, raw_env, env = env_constructors(SPEC.model, SPEC.max_cycles)
 
 __all__ = ["parallel_env", "raw_env", "env"]

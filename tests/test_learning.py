@@ -82,7 +82,7 @@ def test_ppo_seed_argument_seeds_the_copies():
 # -- train -> checkpoint -> resume -> evaluate -----------------------------------------------------
 @pytest.mark.parametrize("algo", ["ppo", "mfq", "mfac"])
 def test_train_interrupted_resumes_to_the_same_steps_and_loads_by_name(algo, tmp_path, monkeypatch):
-    import swarmgym.training as training
+    import swarmgym.training.trainer as training
 
     out = tmp_path / algo
     kwargs = dict(

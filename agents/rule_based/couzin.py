@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from swarmgym_agents.base import Policy
+from swarmgym_agents.base import Policy, RuleBasedAgent
 from swarmgym_agents.rule_based.vicsek import action_geometry, turn_to_action, wrap
 
 
@@ -60,3 +60,6 @@ class CouzinPolicy(Policy):
 def _unit(vectors: np.ndarray) -> np.ndarray:
     norm = np.hypot(vectors[..., 0], vectors[..., 1])[..., None]
     return np.divide(vectors, norm, out=np.zeros(vectors.shape), where=norm > 0)
+
+
+AGENTS = (RuleBasedAgent("couzin", "flocking_v0", lambda model, seed: CouzinPolicy.for_model(model)),)

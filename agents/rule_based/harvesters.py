@@ -29,7 +29,7 @@ from swarmgym.envs.commons.dynamics import (
     TURN_RIGHT,
 )
 from swarmgym.envs.commons.metrics import disc_counts
-from swarmgym_agents.base import SeededPolicy
+from swarmgym_agents.base import RuleBasedAgent, SeededPolicy
 
 MODES = ("greedy", "restrained", "sanctioner")
 #: The four moves in the order used below, with the window cell (d_row, d_col) each one enters.
@@ -171,3 +171,10 @@ def restrained(model: Any, seed: int | None = None) -> HarvesterPolicy:
 def sanctioner(model: Any, seed: int | None = None) -> HarvesterPolicy:
     """The restrained harvester that sanctions agents taking the last resources."""
     return HarvesterPolicy.for_model(model, "sanctioner", seed)
+
+
+AGENTS = (
+    RuleBasedAgent("greedy", "commons_v0", greedy),
+    RuleBasedAgent("restrained", "commons_v0", restrained, reference=True),
+    RuleBasedAgent("sanctioner", "commons_v0", sanctioner),
+)

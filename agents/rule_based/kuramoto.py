@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from swarmgym.envs.consensus.dynamics import coupling_sums
-from swarmgym_agents.base import Policy
+from swarmgym_agents.base import Policy, RuleBasedAgent
 
 
 class KuramotoPolicy(Policy):
@@ -92,3 +92,10 @@ class KuramotoPolicy(Policy):
             # The RK4 increment minus the drift the env adds itself.
             action = dt / 6.0 * ((k1 - omega) + 2.0 * (k2 - omega) + 2.0 * (k3 - omega) + (k4 - omega))
         return np.clip(action, -self.max_action, self.max_action)[..., None].astype(np.float32)
+
+
+AGENTS = (
+    RuleBasedAgent(
+        "kuramoto", "consensus_v0", lambda model, seed: KuramotoPolicy.for_model(model), reference=True
+    ),
+)

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from swarmgym_agents.base import Policy, SeededPolicy
+from swarmgym_agents.base import Policy, RuleBasedAgent, SeededPolicy
 
 
 def _saturate(change: np.ndarray, max_action: float) -> np.ndarray:
@@ -165,3 +165,14 @@ class DeGrootPolicy(Policy):
         """(B, N, 1) float32 opinion changes."""
         agent = info["agent"]
         return _saturate(self.rate * agent["coupled_diff_sum"] / agent["coupled_count"], self.max_action)
+
+
+AGENTS = (
+    RuleBasedAgent(
+        "hegselmann_krause", "consensus_v0", lambda model, seed: HegselmannKrausePolicy.for_model(model)
+    ),
+    RuleBasedAgent(
+        "deffuant", "consensus_v0", lambda model, seed: DeffuantPolicy.for_model(model, seed=seed)
+    ),
+    RuleBasedAgent("degroot", "consensus_v0", lambda model, seed: DeGrootPolicy.for_model(model)),
+)

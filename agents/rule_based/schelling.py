@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from swarmgym.envs.segregation.dynamics import RELOCATE, STAY, UP
-from swarmgym_agents.base import SeededPolicy
+from swarmgym_agents.base import RuleBasedAgent, SeededPolicy
 
 
 class SchellingPolicy(SeededPolicy):
@@ -45,3 +45,18 @@ class SchellingPolicy(SeededPolicy):
         unhappy = (occupied > 0) & (same < self.tolerance * occupied - 1e-12)
         move = self.rng.integers(UP, UP + 4, size=unhappy.shape) if self.walk else RELOCATE
         return np.where(unhappy, move, STAY)
+
+
+AGENTS = (
+    RuleBasedAgent(
+        "schelling",
+        "segregation_v0",
+        lambda model, seed: SchellingPolicy(model.config.tolerance, model.channels, seed=seed),
+        reference=True,
+    ),
+    RuleBasedAgent(
+        "schelling_walk",
+        "segregation_v0",
+        lambda model, seed: SchellingPolicy(model.config.tolerance, model.channels, walk=True, seed=seed),
+    ),
+)

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from swarmgym_agents.base import Policy
+from swarmgym_agents.base import Policy, RuleBasedAgent
 
 
 def action_geometry(model: Any) -> dict[str, Any]:
@@ -108,3 +108,11 @@ class VicsekLocalPolicy(Policy):
         total_cos = 1.0 + (count * cos).sum(axis=-1)
         total_sin = (count * sin).sum(axis=-1)
         return turn_to_action(np.arctan2(total_sin, total_cos), self.turn_angles, self.max_turn)
+
+
+AGENTS = (
+    RuleBasedAgent(
+        "vicsek", "flocking_v0", lambda model, seed: VicsekPolicy.for_model(model), reference=True
+    ),
+    RuleBasedAgent("vicsek_local", "flocking_v0", lambda model, seed: VicsekLocalPolicy.for_model(model)),
+)

@@ -1,1 +1,26 @@
 """Common-pool resource appropriation (commons harvest): the model folder behind ``swarmgym.commons_v0``."""
+
+import math
+
+from swarmgym.core.spec import EnvSpec, LearningSpec
+from swarmgym.envs.commons.dynamics import CommonsModel
+
+
+def _scale(n: int) -> dict:
+    """About 10 cells per agent on a square grid of at least 24×24, half of its 7×7 blocks patches."""
+    side = max(24, math.ceil(math.sqrt(10 * n)))
+    return {"n_agents": n, "height": side, "width": side, "n_patches": max(1, (side // 7) ** 2 // 2)}
+
+
+SPEC = EnvSpec(
+    id="commons_v0",
+    model=CommonsModel,
+    max_cycles=1000,
+    summary="Common-pool resource appropriation (commons harvest) with sanctions",
+    presets={
+        "small": {"height": 10, "width": 14, "n_patches": 2, "n_agents": 4, "view_size": 5},
+        "logistic": {"regrowth": "logistic", "logistic_rate": 0.2},
+    },
+    scale=_scale,
+    learning=LearningSpec(preset="small", max_cycles=100, main_metric="efficiency", num_copies=16),
+)
