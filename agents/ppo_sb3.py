@@ -128,13 +128,22 @@ class PPOLearner:
 
     @classmethod
     def create(
-        cls, env_id: str, config: dict, seed: int, num_copies: int, max_cycles: int | None, **hyper
+        cls,
+        env_id: str,
+        config: dict,
+        seed: int,
+        num_copies: int,
+        max_cycles: int | None,
+        preference: dict | None = None,
+        **hyper,
     ) -> PPOLearner:
-        """A fresh learner; ``hyper`` overrides :class:`PPOArgs` fields."""
+        """A fresh learner; ``hyper`` overrides :class:`PPOArgs` fields; ``preference``: social preference."""
         args = PPOArgs(**hyper)
         torch.set_num_threads(1)
         torch.use_deterministic_algorithms(True)
-        venv = SwarmSB3VecEnv(env_id, num_copies=num_copies, seed=seed, max_cycles=max_cycles, **config)
+        venv = SwarmSB3VecEnv(
+            env_id, num_copies=num_copies, seed=seed, max_cycles=max_cycles, preference=preference, **config
+        )
         return cls(venv, make_ppo(venv, seed, args), args)
 
     @classmethod
@@ -146,11 +155,14 @@ class PPOLearner:
         seed: int,
         num_copies: int,
         max_cycles: int | None,
+        preference: dict | None = None,
         **hyper,
     ) -> PPOLearner:
         """Resume from a checkpoint (weights, optimiser, step count); the env reseeds from the step."""
         args = PPOArgs(**hyper)
-        venv = SwarmSB3VecEnv(env_id, num_copies=num_copies, max_cycles=max_cycles, **config)
+        venv = SwarmSB3VecEnv(
+            env_id, num_copies=num_copies, max_cycles=max_cycles, preference=preference, **config
+        )
         model = PPO.load(path, env=venv, device="cpu")
         model.set_random_seed(seed + int(model.num_timesteps))
         return cls(venv, model, args)
