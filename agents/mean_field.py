@@ -27,6 +27,7 @@ from torch import nn
 
 import swarmgym
 from swarmgym_agents.base import SeededPolicy
+from swarmgym_agents.preferences import Preference, RewardTransform
 
 
 class ActionTable:
@@ -56,11 +57,24 @@ class ActionTable:
 
 
 class MeanFieldEnv:
-    """``swarmgym.make_vec`` as M = B * N rows of (observation, ā), stepped with discrete action indices."""
+    """``swarmgym.make_vec`` as M = B * N rows of (observation, ā), stepped with discrete action indices.
 
-    def __init__(self, env_id: str, num_copies: int, max_cycles: int | None, bins: int = 5, **config: Any):
+    ``preference`` (see :mod:`swarmgym_agents.preferences`) transforms the rewards the learner trains on;
+    the env's own (true, selfish) rewards stay in ``true_reward`` and in the vector env's info.
+    """
+
+    def __init__(
+        self,
+        env_id: str,
+        num_copies: int,
+        max_cycles: int | None,
+        bins: int = 5,
+        preference: dict[str, Any] | None = None,
+        **config: Any,
+    ):
         self.venv = swarmgym.make_vec(env_id, num_envs=num_copies, max_cycles=max_cycles, **config)
         self.num_copies, self.num_agents = self.venv.num_envs, self.venv.num_agents
+        self.transform = RewardTransform(preference, self.num_copies, self.num_agents)
         self.rows = self.num_copies * self.num_agents
         self.actions = ActionTable(self.venv.action_space, bins)
         self.obs_shape = tuple(self.venv.observation_space.shape)
@@ -72,6 +86,7 @@ class MeanFieldEnv:
     def reset(self, seed: int | None) -> tuple[np.ndarray, np.ndarray]:
         """(M, *obs) observations and (M, A) ā; copy b seeded ``seed + b``."""
         observations, info = self.venv.reset(seed=seed)
+        self.transform.reset()
         self.last_info = info
         return self._flat(observations), self._flat(info["agent"]["neighbour_mean_action"]).astype(np.float32)
 
@@ -79,13 +94,15 @@ class MeanFieldEnv:
         """Step with (M,) action indices.
 
         Returns ``obs``/``abar`` (M, ...) to act on next, ``next_obs``/``next_abar`` (M, ...) the true
-        successors for learning (the last state of a finished episode, not the restart), ``reward`` (M,),
+        successors for learning (the last state of a finished episode, not the restart), ``reward`` (M,)
+        the reward to learn from (transformed by the preference), ``true_reward`` (M,) the env's,
         ``terminal`` (M,) termination only (a time-limit end is bootstrapped), ``done`` (B,) copies
         that ended, and ``info`` the vector env's info.
         """
         actions = self.actions(index.reshape(self.num_copies, self.num_agents))
         observations, rewards, terminated, _, info = self.venv.step(actions)
         self.last_info = info
+        learned = self.transform(rewards, info["done"])
         abar = info["agent"]["neighbour_mean_action"]
         next_obs, next_abar = observations, abar
         if info["done"].any():
@@ -98,7 +115,8 @@ class MeanFieldEnv:
             "abar": self._flat(abar).astype(np.float32),
             "next_obs": self._flat(next_obs),
             "next_abar": self._flat(next_abar).astype(np.float32),
-            "reward": rewards.reshape(-1).astype(np.float32),
+            "reward": learned.reshape(-1).astype(np.float32),
+            "true_reward": rewards.reshape(-1).astype(np.float32),
             "terminal": terminated.reshape(-1),
             "done": info["done"],
             "info": info,
@@ -244,20 +262,44 @@ class MeanFieldLearner:
     counters: ClassVar[tuple[str, ...]] = ("steps",)
     suffix = ".pt"
 
-    def __init__(self, env_id: str, config: dict, seed: int, num_copies: int, max_cycles: int | None, args):
-        """Seed everything, build the flat-row env and take its first observation; subclasses add nets."""
+    def __init__(
+        self,
+        env_id: str,
+        config: dict,
+        seed: int,
+        num_copies: int,
+        max_cycles: int | None,
+        args,
+        preference: dict[str, Any] | None = None,
+    ):
+        """Seed everything, build the flat-row env and take its first observation; subclasses add nets.
+
+        ``preference`` is the social preference the learner trains with (None: selfish).
+        """
         set_determinism(seed)
         self.args, self.seed = args, seed
-        self.env = MeanFieldEnv(env_id, num_copies, max_cycles, bins=args.bins, **config)
+        self.preference = Preference.parse(preference)
+        self.env = MeanFieldEnv(
+            env_id, num_copies, max_cycles, bins=args.bins, preference=self.preference.record(), **config
+        )
         self.obs, self.abar = self.env.reset(seed)
         self.rng = np.random.default_rng(seed)
         for name in self.counters:
             setattr(self, name, 0)
 
     @classmethod
-    def create(cls, env_id: str, config: dict, seed: int, num_copies: int, max_cycles: int | None, **hyper):
-        """A fresh learner; ``hyper`` overrides the fields of ``args_cls``."""
-        return cls(env_id, config, seed, num_copies, max_cycles, cls.args_cls(**hyper))
+    def create(
+        cls,
+        env_id: str,
+        config: dict,
+        seed: int,
+        num_copies: int,
+        max_cycles: int | None,
+        preference: dict[str, Any] | None = None,
+        **hyper,
+    ):
+        """A fresh learner; ``hyper`` overrides the fields of ``args_cls`` (``preference``: see __init__)."""
+        return cls(env_id, config, seed, num_copies, max_cycles, cls.args_cls(**hyper), preference=preference)
 
     @classmethod
     def load(
@@ -268,12 +310,14 @@ class MeanFieldLearner:
         seed: int,
         num_copies: int,
         max_cycles: int | None,
+        preference: dict[str, Any] | None = None,
         **hyper,
     ):
         """Resume from a checkpoint; env and generators restart seeded ``seed + steps``."""
         checkpoint = load_checkpoint(path, cls.algo)
         args = cls.args_cls(**hyper)
-        learner = cls(env_id, config, seed + int(checkpoint["steps"]), num_copies, max_cycles, args)
+        resumed = seed + int(checkpoint["steps"])
+        learner = cls(env_id, config, resumed, num_copies, max_cycles, args, preference=preference)
         for name in cls.modules:
             getattr(learner, name).load_state_dict(checkpoint[name])
         for name in cls.counters:
@@ -291,6 +335,7 @@ class MeanFieldLearner:
                 **{name: getattr(self, name) for name in self.counters},
                 "bins": self.args.bins,
                 "action_space": space_record(self.env.venv.action_space),
+                "preference": self.preference.record(),
             },
             path,
         )

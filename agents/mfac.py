@@ -28,17 +28,26 @@ from swarmgym_agents.mfq import log_episodes
 
 @dataclass(frozen=True)
 class MFACArgs:
-    """MF-AC hyperparameters."""
+    """MF-AC hyperparameters (pass any of them as ``hyper`` to ``swarmgym train``)."""
 
     actor_lr: float = 3e-4
+    """Adam step size of the actor π(a | o)."""
     critic_lr: float = 1e-3
+    """Adam step size of the mean-field critic Q(o, a, ā)."""
     gamma: float = 0.95
+    """Discount of the critic's TD target; its horizon 1 / (1 − gamma) should cover the payoff delay."""
     n_steps: int = 16
+    """Env steps per rollout (each gives B * N agent transitions) between updates."""
     n_epochs: int = 4
+    """Passes over each rollout."""
     n_minibatches: int = 4
+    """Minibatches each rollout is split into per epoch."""
     ent_coef: float = 0.01
+    """Weight of the actor's entropy bonus (exploration)."""
     hidden: int = 64
+    """Width of the two hidden layers of actor and critic."""
     bins: int = 5
+    """Levels per dimension when a Box action is discretised (ignored for Discrete actions)."""
 
 
 class MFACLearner(MeanFieldLearner):
@@ -50,9 +59,16 @@ class MFACLearner(MeanFieldLearner):
     networks = ("actor", "critic")
 
     def __init__(
-        self, env_id: str, config: dict, seed: int, num_copies: int, max_cycles: int | None, args: MFACArgs
+        self,
+        env_id: str,
+        config: dict,
+        seed: int,
+        num_copies: int,
+        max_cycles: int | None,
+        args: MFACArgs,
+        preference: dict | None = None,
     ):
-        super().__init__(env_id, config, seed, num_copies, max_cycles, args)
+        super().__init__(env_id, config, seed, num_copies, max_cycles, args, preference=preference)
         n_actions, abar_dim = self.env.actions.n, self.abar.shape[1]
         self.actor = MeanFieldNet(self.env.obs_shape, 0, n_actions, args.hidden)
         self.critic = MeanFieldNet(self.env.obs_shape, abar_dim, n_actions, args.hidden)

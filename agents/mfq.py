@@ -30,20 +30,32 @@ from swarmgym_agents.mean_field import MeanFieldLearner, MeanFieldNet
 
 @dataclass(frozen=True)
 class MFQArgs:
-    """MF-Q hyperparameters."""
+    """MF-Q hyperparameters (pass any of them as ``hyper`` to ``swarmgym train``)."""
 
     learning_rate: float = 1e-3
+    """Adam step size of the Q network."""
     gamma: float = 0.95
+    """Discount of the TD target; its horizon 1 / (1 − gamma) should cover the delay of the payoff."""
     buffer_size: int = 100_000
+    """Replay capacity in agent transitions (the oldest are overwritten)."""
     batch_size: int = 512
+    """Agent transitions per gradient step."""
     learning_starts: int = 2_000
+    """Agent transitions collected before the first update."""
     updates_per_step: int = 2
+    """Gradient steps per env step (each env step adds B * N transitions)."""
     target_every: int = 100
+    """Updates between copies of the Q network into the target network."""
     beta_start: float = 1.0
+    """Boltzmann inverse temperature β at the start (near-uniform exploration)."""
     beta_end: float = 20.0
+    """β after ``anneal_steps`` (near-greedy); also the β of the soft value in the target."""
     anneal_steps: int = 300_000
+    """Agent-steps over which β grows linearly from ``beta_start`` to ``beta_end``."""
     hidden: int = 64
+    """Width of the two hidden layers of the Q network."""
     bins: int = 5
+    """Levels per dimension when a Box action is discretised (ignored for Discrete actions)."""
 
 
 class Replay:
@@ -85,9 +97,16 @@ class MFQLearner(MeanFieldLearner):
     counters = ("steps", "updates")
 
     def __init__(
-        self, env_id: str, config: dict, seed: int, num_copies: int, max_cycles: int | None, args: MFQArgs
+        self,
+        env_id: str,
+        config: dict,
+        seed: int,
+        num_copies: int,
+        max_cycles: int | None,
+        args: MFQArgs,
+        preference: dict | None = None,
     ):
-        super().__init__(env_id, config, seed, num_copies, max_cycles, args)
+        super().__init__(env_id, config, seed, num_copies, max_cycles, args, preference=preference)
         obs, abar = self.obs, self.abar
         self.q = MeanFieldNet(self.env.obs_shape, abar.shape[1], self.env.actions.n, args.hidden)
         self.q_target = copy.deepcopy(self.q)

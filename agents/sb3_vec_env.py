@@ -12,7 +12,9 @@ is done right here:
   observation is already the first of the next episode);
 * ``infos[j]["episode"] = {"r", "l", "t"}`` (Monitor style) on the step an episode ends, for SB3's logger;
 * copy b is seeded ``seed + b`` (independent copies, each equal to a single env seeded ``seed + b``), and
-  :meth:`seed` works, so ``PPO(..., seed=s)`` seeds the env.
+  :meth:`seed` works, so ``PPO(..., seed=s)`` seeds the env;
+* with a social ``preference`` (:mod:`swarmgym_agents.preferences`) the rewards the learner sees are
+  transformed, while ``infos[j]["episode"]["r"]``, the env and its metrics keep the true, selfish rewards.
 
 A copy's episode ends for all its agents at once (the vector env resets whole copies), so an agent
 that terminates early inside a running copy is not reset: SB3 sees its episode end with the copy.
@@ -37,6 +39,7 @@ import numpy as np
 from stable_baselines3.common.vec_env.base_vec_env import VecEnv, VecEnvIndices, VecEnvStepReturn
 
 import swarmgym
+from swarmgym_agents.preferences import RewardTransform
 
 
 class SwarmSB3VecEnv(VecEnv):
@@ -47,6 +50,8 @@ class SwarmSB3VecEnv(VecEnv):
         num_copies: B, the number of independent env copies.
         seed: base seed of the first reset (copy b gets ``seed + b``); None draws fresh entropy.
         max_cycles: episode length (None: the registry default).
+        preference: the social preference the learner trains with (a dict such as
+            ``{"kind": "prosocial", "alpha": 1.0}``, see :mod:`swarmgym_agents.preferences`); None: selfish.
         **config: config overrides of the env.
 
     Attributes:
@@ -61,12 +66,14 @@ class SwarmSB3VecEnv(VecEnv):
         num_copies: int = 1,
         seed: int | None = None,
         max_cycles: int | None = None,
+        preference: dict[str, Any] | None = None,
         **config: Any,
     ):
         self.env_id = env_id
         self.venv = swarmgym.make_vec(env_id, num_envs=num_copies, max_cycles=max_cycles, **config)
         self.num_copies = self.venv.num_envs
         self.num_agents = self.venv.num_agents
+        self.transform = RewardTransform(preference, self.num_copies, self.num_agents)
         self.render_mode = None
         self._base_seed = seed
         self._actions: np.ndarray | None = None
@@ -90,6 +97,7 @@ class SwarmSB3VecEnv(VecEnv):
         """Reset every copy (seeded by the last :meth:`seed`, once); (B * N, *obs_shape) observations."""
         observations, info = self.venv.reset(seed=self._base_seed)
         self._base_seed = None  # like SB3's VecEnvs: a seed applies to the next reset only
+        self.transform.reset()
         self._reset_seeds()
         self._reset_options()
         self.last_info = info
@@ -107,6 +115,7 @@ class SwarmSB3VecEnv(VecEnv):
         observations, rewards, terminated, truncated, info = self.venv.step(actions)
         self.last_info = info
         copy_done = info["done"]
+        rewards = self.transform(rewards, copy_done)  # what the learner trains on; info keeps the true ones
         dones = np.repeat(copy_done, self.num_agents)
         infos: list[dict[str, Any]] = [{} for _ in range(self.num_envs)]
         if copy_done.any():
