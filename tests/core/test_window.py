@@ -137,7 +137,10 @@ def test_window_index_matches_the_operator(batch, size, k, torus, seed):
     cell = np.stack([rng.permutation(size * size)[:n] for _ in range(batch)])
     values = rng.random((batch, n))
     index = WindowIndex(cell, size, k, torus)
-    assert index.matches(cell) and not index.matches(cell[:, ::-1]) or n == 1
+    assert index.matches(cell)
+    assert not index.matches((cell + 1) % (size * size))  # every agent moved one cell
+    if n > 1:
+        assert not index.matches(cell[:, ::-1])  # same cells, other agents
     raster = np.zeros((batch, size * size))
     raster[np.arange(batch)[:, None], cell] = values
     raster = raster.reshape(batch, size, size)
