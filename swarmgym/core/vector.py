@@ -37,7 +37,9 @@ class SwarmVecEnv:
         self.with_info = with_info
         self.observation_space = model.observation_space
         self.action_space = model.action_space
-        self.state: State | None = None
+        self.core_state: State | None = None
+        """The model's batch-first state of all B copies (``None`` before ``reset``), as in
+        :attr:`SwarmParallelEnv.core_state`; not PettingZoo's ``state()`` (the global array)."""
         self._rng: BatchRandom | None = None
         self._returns = np.zeros((self.num_envs, self.num_agents))
 
@@ -46,36 +48,36 @@ class SwarmVecEnv:
         if seed is not None or self._rng is None:
             seeds = [None] * self.num_envs if seed is None else [seed + b for b in range(self.num_envs)]
             self._rng = BatchRandom.from_seeds(seeds)
-        self.state = self.model.reset(self._rng)
+        self.core_state = self.model.reset(self._rng)
         self._returns[:] = 0.0
-        return self.model.observe(self.state), self._info()
+        return self.model.observe(self.core_state), self._info()
 
     def step(
         self, actions: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         """Step all copies with (B, N, ...) actions; finished copies are reset in place."""
-        if self.state is None:
+        if self.core_state is None:
             raise RuntimeError("step() called before reset()")
-        transition = self.model.advance(self.state, actions, self._rng)
+        transition = self.model.advance(self.core_state, actions, self._rng)
         self._returns += transition.rewards
-        observations = self.model.observe(self.state)
+        observations = self.model.observe(self.core_state)
         terminated = transition.terminated
         truncated = np.empty(terminated.shape, dtype=bool)
-        truncated[:] = (self.state.t >= self.max_cycles)[:, None]
+        truncated[:] = (self.core_state.t >= self.max_cycles)[:, None]
         done = (terminated | truncated).all(axis=1)
         info = self._info()
         info["done"] = done
         if done.any():
             copies = np.flatnonzero(done)
             info["final_observation"] = observations.copy()
-            final = info["metrics"] if self.with_info else self.model.metrics(self.state)
+            final = info["metrics"] if self.with_info else self.model.metrics(self.core_state)
             info["final_metrics"] = {name: value.copy() for name, value in final.items()}
             info["final_agent"] = {name: value.copy() for name, value in info["agent"].items()}
             info["episode_return"] = self._returns.copy()
-            info["episode_length"] = self.state.t.copy()
-            self.state.put(copies, self.model.reset(self._rng.subset(copies)))
+            info["episode_length"] = self.core_state.t.copy()
+            self.core_state.put(copies, self.model.reset(self._rng.subset(copies)))
             self._returns[copies] = 0.0
-            restarted = self.state.take(copies)
+            restarted = self.core_state.take(copies)
             observations[copies] = self.model.observe(restarted)
             for group, fresh in (("metrics", self.model.metrics), ("agent", self.model.agent_info)):
                 for name, value in (fresh(restarted) if self.with_info else {}).items():
@@ -86,4 +88,5 @@ class SwarmVecEnv:
     def _info(self) -> dict[str, Any]:
         if not self.with_info:
             return {"metrics": {}, "agent": {}}
-        return {"metrics": self.model.metrics(self.state), "agent": self.model.agent_info(self.state)}
+        state = self.core_state
+        return {"metrics": self.model.metrics(state), "agent": self.model.agent_info(state)}

@@ -22,7 +22,7 @@ def test_auto_reset_keeps_terminal_observation_and_episode_stats():
     first, _ = fresh.reset(seed=0)
     np.testing.assert_array_equal(info["final_observation"], first)
     assert not np.array_equal(obs, first)  # the returned observation starts the next episode
-    assert vec.state.t.tolist() == [0, 0]
+    assert vec.core_state.t.tolist() == [0, 0]
 
 
 def test_fast_path_skips_per_step_info_but_reports_final_metrics():
