@@ -16,12 +16,13 @@ from tqdm import tqdm
 
 import swarmgym
 from swarmgym.core.config import parse_overrides, positive_int
-from swarmgym.core.io import write_json
+from swarmgym.core.io import check_writable, write_json
 from swarmgym.evaluation.evaluate import evaluate
 from swarmgym.registry import ENVS, spec
 from swarmgym.training import (
     ALGOS,
     EVAL_SEED_BASE,
+    TrainingInterrupted,
     agent_config,
     config_overrides,
     learning_spec,
@@ -95,7 +96,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     """Save one episode of ``ENV_ID`` with ``--agent`` as a GIF or MP4 with a live metric overlay."""
     from swarmgym.core.rendering import check_video_path, save_frames
 
-    check_video_path(args.out)
+    check_writable(check_video_path(args.out))
     config, _ = agent_config(args.agent, args.env_id, args.config, args.preset)
     frames, history = record_episode(
         args.env_id, args.agent, args.steps, args.seed, config, every=args.frame_every
@@ -108,8 +109,19 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 def cmd_train(args: argparse.Namespace) -> int:
     """``swarmgym train``."""
+    check_writable(args.out, folder=True)
+    if args.env_id is None and (not args.resume or args.config or args.preset):
+        raise ValueError("name the env (one of " + ", ".join(sorted(ENVS)) + ")")
     if args.resume:
-        train(args.env_id, args.algo, args.out, steps=args.steps, resume=True, progress=not args.no_progress)
+        train(
+            args.env_id,
+            args.algo,
+            args.out,
+            steps=args.steps,
+            resume=True,
+            config=config_overrides(args.config, args.preset, args.env_id) if args.env_id else None,
+            progress=not args.no_progress,
+        )
         return 0
     train(
         args.env_id,
@@ -130,6 +142,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """``swarmgym evaluate``: one agent (and optionally the random agent) over seeds, with 95 % CIs."""
+    if args.json:
+        check_writable(args.json)
     env_id = spec(args.env_id).id
     config, run_cycles = agent_config(args.agent, env_id, args.config, args.preset)
     max_cycles = args.max_cycles or run_cycles
@@ -147,8 +161,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def _add_train_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("train", help="train PPO / MF-Q / MF-AC; checkpoints, TensorBoard, eval")
-    parser.add_argument("env_id", help=f"one of {sorted(ENVS)}")
-    parser.add_argument("--algo", default="ppo", help=f"one of {list(ALGOS)} (default ppo)")
+    parser.add_argument("env_id", nargs="?", help=f"one of {sorted(ENVS)} (optional with --resume)")
+    parser.add_argument(
+        "--algo", default=None, choices=ALGOS, help="the learner (default ppo; on --resume, the run's)"
+    )
     parser.add_argument(
         "--steps", type=positive_int, default=None, help="agent-steps (default: the env's budget)"
     )
@@ -235,7 +251,13 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ValueError, TypeError, FileNotFoundError) as error:
+    except TrainingInterrupted as stopped:
+        print(f"swarmgym {args.command}: {stopped}", file=sys.stderr)
+        return 128 + stopped.signum
+    except KeyboardInterrupt:
+        print(f"swarmgym {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except (ValueError, TypeError, OSError) as error:  # expected failures: one line, no traceback
         print(f"swarmgym {args.command}: error: {error}", file=sys.stderr)
         return 2
 

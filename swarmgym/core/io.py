@@ -29,6 +29,26 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
             os.remove(temp)
 
 
+def check_writable(path: str | os.PathLike, folder: bool = False) -> Path:
+    """Refuse, before any long work, an output ``path`` that could not be written later.
+
+    The nearest existing ancestor must be a writable folder (missing folders are created at write
+    time), and ``path`` itself must not be a folder (or, with ``folder``, must not be a file).
+    """
+    path = Path(path)
+    if path.exists() and path.is_dir() != folder:
+        kind = "a file" if folder else "a folder"
+        raise ValueError(f"cannot write {path}: it is {kind}")
+    ancestor = path if folder else path.parent
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise ValueError(f"cannot write {path}: {ancestor} is a file, not a folder")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise ValueError(f"cannot write {path}: {ancestor} is not writable")
+    return path
+
+
 def write_json(path: str | os.PathLike, data: Any) -> Path:
     """Write ``data`` as indented JSON atomically."""
     with atomic_path(path) as temp:

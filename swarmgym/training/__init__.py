@@ -7,7 +7,13 @@
 
 from swarmgym.training.learners import ALGOS, learner_class, learning_spec, run_config
 from swarmgym.training.runs import agent_config, config_overrides, read_run
-from swarmgym.training.trainer import EVAL_SEED_BASE, final_evaluation, print_comparison, train
+from swarmgym.training.trainer import (
+    EVAL_SEED_BASE,
+    TrainingInterrupted,
+    final_evaluation,
+    print_comparison,
+    train,
+)
 
 __all__ = [
     "ALGOS",
@@ -21,4 +27,5 @@ __all__ = [
     "read_run",
     "run_config",
     "train",
+    "TrainingInterrupted",
 ]

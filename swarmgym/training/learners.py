@@ -38,6 +38,15 @@ def learner_class(algo: str) -> Any:
     raise ValueError(f"unknown algorithm {algo!r}; choose from {list(ALGOS)}")
 
 
+def args_class(algo: str) -> type:
+    """The hyperparameter dataclass of ``algo`` (``--hyper`` names are its fields)."""
+    if algo == "ppo":
+        from swarmgym_agents.ppo_sb3 import PPOArgs
+
+        return PPOArgs
+    return learner_class(algo).args_cls
+
+
 def learning_spec(env_id: str) -> LearningSpec:
     """The learning defaults ``env_id`` declares in its spec."""
     return spec(env_id).learning
