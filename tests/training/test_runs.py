@@ -22,7 +22,8 @@ def command(out, steps=6000, *extra):
     return [
         sys.executable, "-m", "swarmgym.cli", "train", "segregation_v0", "--algo", "mfq",
         "--steps", str(steps), "--config", *SMALL, "--hyper", *MFQ_HYPER, "--copies", "2",
-        "--max-cycles", "10", "--checkpoint-every", "500", "--eval-seeds", "2", "--no-progress", "--out", str(out), *extra,
+        "--max-cycles", "10", "--checkpoint-every", "500", "--eval-seeds", "2", "--no-progress",
+        "--out", str(out), *extra,
     ]  # fmt: skip
 
 
