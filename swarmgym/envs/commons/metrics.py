@@ -88,3 +88,20 @@ def step_metrics(state, logistic: bool, table: np.ndarray, capacity: float) -> d
     values["beams"] = state.fired.sum(axis=1).astype(np.float64)
     values["removed_fraction"] = (state.removed_left > 0).mean(axis=1)
     return values
+
+
+def above_median(recent_harvest: np.ndarray) -> np.ndarray:
+    """(B, N) bool: agents whose recent harvest is strictly above their copy's median (over-harvesters)."""
+    recent = np.asarray(recent_harvest, dtype=np.float64)
+    return recent > np.median(recent, axis=1, keepdims=True)
+
+
+def targeted_hits(hits_taken: np.ndarray, recent_harvest: np.ndarray) -> np.ndarray:
+    """(B,) beam hits of one step that landed on agents harvesting above the median over the last window.
+
+    ``hits_taken`` is the State's (B, N) count of beams covering each agent this step; ``recent_harvest``
+    (B, N) the resources each agent collected over the window *before* this step (the beam fires at the
+    start of the step). Which beam hit whom is not in the State, so sanctioning is measured per hit: a
+    beam covering two over-harvesters counts twice, one covering nobody counts as a miss.
+    """
+    return (np.asarray(hits_taken) * above_median(recent_harvest)).sum(axis=1)
