@@ -1,7 +1,7 @@
 """Polarisation phi against noise eta for the Vicsek agents on ``flocking_v0`` (density 4, random start).
 
 Runs B copies per (N, eta) with ``swarmgym.make_vec`` and averages phi over the last ``--window`` steps
-of ``--steps``. Compare with models.md section A (3,000 steps, last 1,000 averaged)::
+of ``--steps``. Compare with docs/models.md#vicsek-checked-numbers (3,000 steps, last 1,000 averaged)::
 
     python examples/vicsek_phase_diagram.py --agents vicsek vicsek_local --n 300 400
 """
@@ -52,7 +52,7 @@ def main() -> None:
     for n_agents in args.n:
         if n_agents in REFERENCE:
             row = [f"{REFERENCE[n_agents].get(eta, float('nan')):.3f}" for eta in args.etas]
-            print(f"| models.md [sim] | {n_agents} | {' | '.join(row)} |")
+            print(f"| comparison simulation | {n_agents} | {' | '.join(row)} |")
         for agent in args.agents:
             start = time.perf_counter()
             run = (args.steps, args.window, args.copies, args.seed)

@@ -1,6 +1,6 @@
 """Consensus metrics: pure functions of phases (B, N) or opinions (B, N) and of metric histories.
 
-Definitions (models.md, section B):
+Definitions (docs/models.md#consensus-metrics):
 
 - order parameter r = |(1/N) sum_j exp(i theta_j)| in [0, 1] (Kuramoto);
 - local order: the mean over agents of r_i = |mean exp(i theta_j)| over the agents in i's k×k view,

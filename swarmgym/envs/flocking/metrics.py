@@ -1,6 +1,6 @@
 """Flocking metrics: pure functions of positions (B, N, 2), headings (B, N) and neighbour pairs.
 
-Definitions (models.md, section A): polarisation phi = |(1/N) sum_i e^{i theta_i}|; milling
+Definitions (docs/models.md#flocking-metrics): polarisation phi = |(1/N) sum_i e^{i theta_i}|; milling
 m = |(1/N) sum_i r̂_ic × v̂_i| with r̂_ic the unit vector from the group centroid (on a torus the
 centroid is the circular mean of each coordinate and r_ic its minimum image); largest cluster = size
 of the largest connected component of the graph linking agents closer than r, over N.

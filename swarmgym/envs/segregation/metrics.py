@@ -1,7 +1,7 @@
 """Segregation metrics: pure functions of a (B, L, L) code grid (0 = empty, g + 1 = group g).
 
-Definitions (models.md, section C): the segregation index is the mean over agents with at least one
-occupied Moore neighbour of their same-group fraction (Schelling's "similar"); an agent with no
+Definitions (docs/models.md#segregation-metrics): the segregation index is the mean over agents with
+at least one occupied Moore neighbour of their same-group fraction (Schelling's "similar"); an agent with no
 neighbours counts as satisfied and is left out of the mean.
 """
 
