@@ -2,7 +2,8 @@
 
 Pure functions of per-agent episode accumulators; the agent axis is the LAST axis, so the same call
 works on one episode (N,) or a batch (B, N). Definitions (Perolat et al. 2017;
-docs/models.md#commons-social-outcome-metrics), with R^i agent i's episode return, r^i_t its reward at step t = 1..T, and N agents:
+docs/models.md#commons-social-outcome-metrics), with R^i agent i's episode return, r^i_t its
+reward at step t = 1..T, and N agents:
 
 - U = Σ_i R^i / T                              utilitarian efficiency (return per step, all agents)
 - E = 1 − Σ_i Σ_j |R^i − R^j| / (2 N Σ_i R^i)  equality = 1 − Gini of the returns
