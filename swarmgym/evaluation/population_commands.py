@@ -1,5 +1,9 @@
 """Command-line front of the mixed-population tools: ``schelling-diagram`` and ``scenario``.
 
+``swarmgym scenario NAME --focal AGENT`` plays a named scenario; ``swarmgym scenario --env ENV
+--members NAME=COUNT ...`` any population (one member for a homogeneous one). Copy b of seed s is
+seeded s·copies + b, so ``--seeds 1000 --copies 10`` plays the held-out seeds 10000..10009 at once.
+
 :func:`add_parsers` adds both sub-commands to the ``swarmgym`` parser (``swarmgym.cli`` calls it); each
 sets ``func`` to its handler, which returns the exit code.
 """
@@ -44,47 +48,88 @@ def cmd_schelling_diagram(args: argparse.Namespace) -> int:
 
 
 def cmd_scenario(args: argparse.Namespace) -> int:
-    """``swarmgym scenario``: list the named scenarios, or evaluate a focal agent in one."""
+    """``swarmgym scenario``: list the named scenarios, evaluate a focal agent in one, or any population."""
     from swarmgym.evaluation.scenarios import SCENARIOS, run_scenario
 
+    if args.members:
+        return _custom_population(args)
     if args.list or not args.name:
         for name, chosen in SCENARIOS.items():
             background = " + ".join(f"{count} {agent}" for agent, count in chosen.background)
-            print(
-                f"{name:34s} {chosen.focal} focal + {background} ({chosen.preset or 'defaults'}): "
-                f"{chosen.description}"
-            )
+            where = chosen.preset or "defaults"
+            print(f"{name:34s} {chosen.focal} focal + {background} ({where}): {chosen.description}")
         return 0
     if not args.focal:
         raise SystemExit("scenario: --focal AGENT is required to evaluate a scenario")
     result = run_scenario(args.name, args.focal, args.seeds, copies=args.copies, window=args.window)
-    summary = result["summary"]
-    print(
-        f"{args.name}: {args.focal} as focal, {len(args.seeds)} seeds x {args.copies} copies, "
-        f"{result['max_cycles']} steps ({result['wall_s']} s)"
-    )
-    for key in (
-        "return/0",
-        "return/1",
-        "return/all",
-        "efficiency",
-        "equality",
-        "sustainability",
-        "peace",
-        "collapsed",
-        "stock",
-        "beams_per_step",
-        "targeted_fraction",
-    ):
-        cell = summary.get(key)
-        label = {"return/0": "focal return per agent", "return/1": "background return per agent"}.get(
-            key, key
-        )
-        text = "—" if cell is None else f"{cell['mean']:.3f} [{cell['low']:.3f}, {cell['high']:.3f}]"
-        print(f"  {label:28s} {text}")
-    if args.json:
-        write_json(args.json, result)
+    print(f"{args.name}: {args.focal} as focal, {_how(args, result)}")
+    _print_summary(result, args.json)
     return 0
+
+
+def _custom_population(args: argparse.Namespace) -> int:
+    """``swarmgym scenario --env ENV --members NAME=COUNT ...``: any population, e.g. a homogeneous one."""
+    from swarmgym.evaluation.scenarios import run_population
+    from swarmgym.registry import spec
+
+    if not args.env:
+        raise SystemExit("scenario: --members needs --env ENV_ID")
+    members = []
+    for item in args.members:
+        name, sep, count = item.rpartition("=")
+        if not sep or not count.isdigit():
+            raise SystemExit(f"scenario: --members takes NAME=COUNT items, got {item!r}")
+        members.append((name, int(count)))
+    config = {**spec(args.env).preset(args.preset), **parse_overrides(args.config)}
+    config.setdefault("n_agents", sum(count for _, count in members))
+    result = run_population(
+        args.env,
+        members,
+        args.seeds,
+        copies=args.copies,
+        config=config,
+        max_cycles=args.max_cycles,
+        window=args.window,
+    )
+    print(f"{' + '.join(args.members)} on {args.env}, {_how(args, result)}")
+    _print_summary(result, args.json)
+    return 0
+
+
+def _how(args: argparse.Namespace, result: dict) -> str:
+    return (
+        f"{len(args.seeds)} seeds x {args.copies} copies, {result['max_cycles']} steps ({result['wall_s']} s)"
+    )
+
+
+SUMMARY_KEYS = (
+    "return/0",
+    "return/1",
+    "return/all",
+    "efficiency",
+    "equality",
+    "sustainability",
+    "peace",
+    "collapsed",
+    "stock",
+    "beams_per_step",
+    "hits_per_step",
+    "targeted_fraction",
+)
+LABELS = {"return/0": "member 0 (focal) return", "return/1": "member 1 return", "return/all": "group return"}
+
+
+def _print_summary(result: dict, json_path: Path | None) -> None:
+    """Print the headline numbers (mean [95 % CI] per agent or per group) and write the result if asked."""
+    summary = result["summary"]
+    for key in SUMMARY_KEYS:
+        if key not in summary:
+            continue
+        cell = summary[key]
+        text = "—" if cell is None else f"{cell['mean']:.3f} [{cell['low']:.3f}, {cell['high']:.3f}]"
+        print(f"  {LABELS.get(key, key):28s} {text}")
+    if json_path:
+        write_json(json_path, result)
 
 
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
@@ -112,4 +157,9 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     scen.add_argument("--window", type=positive_int, default=100, help="steps of the harvest compared")
     scen.add_argument("--json", type=Path, default=None, help="write the result here")
     scen.add_argument("--list", action="store_true", help="list the named scenarios")
+    scen.add_argument("--env", help="with --members: the env to play")
+    scen.add_argument("--members", nargs="*", metavar="NAME=COUNT", help="a custom population instead")
+    scen.add_argument("--max-cycles", type=positive_int, default=None, help="with --members: episode length")
+    scen.add_argument("--config", nargs="*", default=[], metavar="KEY=VALUE", help="with --members")
+    scen.add_argument("--preset", default=None, help="with --members: a named config preset of the env")
     scen.set_defaults(func=cmd_scenario)
