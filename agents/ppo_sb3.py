@@ -1,10 +1,13 @@
 """Parameter-shared PPO (Stable-Baselines3) on the k×k views of every agent, and its Policy wrapper.
 
 Every agent of every env copy is one sub-env of :class:`swarmgym_agents.sb3_vec_env.SwarmSB3VecEnv`, so one
-PPO network acts for all agents (parameter sharing). The policy flattens the (k, k, C) view into an
-MLP by default; from ``cnn_min_view`` (k >= 9) a small CNN features extractor reads the view as an
-image (channels-last, not rescaled: swarmgym channels are already counts/one-hots or bounded floats).
-Timesteps count agent-steps (B * N per env step).
+PPO network acts for all agents (parameter sharing). ``PPOArgs.policy`` picks the network
+that reads the (k, k, C) view: ``"mlp"`` flattens it, ``"cnn"`` runs 3×3 convolutions
+(:class:`swarmgym_agents.cnn.WindowCNN`, works from k = 3; SB3's own ``CnnPolicy`` cannot, its 8×8
+kernel is larger than the window), ``"auto"`` (default) takes the env's measured better choice in
+:data:`DEFAULT_POLICY`, else a CNN from ``cnn_min_view`` (k >= 9) and an MLP below. Views are not
+rescaled: swarmgym channels are already counts/one-hots or bounded floats. Timesteps count agent-steps
+(B * N per env step).
 """
 
 from __future__ import annotations
@@ -15,14 +18,17 @@ from typing import Any
 
 import numpy as np
 import torch
-from gymnasium import spaces
 from stable_baselines3 import PPO
 from stable_baselines3.common.callbacks import BaseCallback
-from stable_baselines3.common.torch_layers import BaseFeaturesExtractor
-from torch import nn
 
 from swarmgym_agents.base import Policy
+from swarmgym_agents.cnn import ViewCNN, WindowCNN
 from swarmgym_agents.sb3_vec_env import SwarmSB3VecEnv
+
+POLICIES = ("auto", "mlp", "cnn")
+
+DEFAULT_POLICY: dict[str, str] = {}
+"""env id -> the network ``policy="auto"`` uses there (the CNN-vs-MLP comparison, docs/integrations.md)."""
 
 
 @dataclass(frozen=True)
@@ -30,47 +36,54 @@ class PPOArgs:
     """PPO hyperparameters (SB3 names); ``n_steps`` is per sub-env (agent), a rollout is n_steps * B * N."""
 
     learning_rate: float = 3e-4
+    """Adam step size."""
     n_steps: int = 32
+    """Env steps per agent in one rollout (the rollout holds n_steps * B * N agent-steps)."""
     n_minibatches: int = 8
+    """Minibatches per epoch: the rollout is split into this many (batch_size = rollout // n_minibatches)."""
     n_epochs: int = 4
+    """Passes over each rollout."""
     gamma: float = 0.95
+    """Discount factor."""
     gae_lambda: float = 0.95
+    """GAE lambda (bias-variance trade-off of the advantage)."""
     clip_range: float = 0.2
+    """PPO's ratio clip."""
     ent_coef: float = 0.01
+    """Entropy bonus weight (exploration)."""
     vf_coef: float = 0.5
+    """Value-loss weight."""
     hidden: int = 64
+    """Width of the two policy and value layers after the features extractor."""
     cnn_min_view: int = 9
+    """With ``policy="auto"`` and no per-env default: views of k >= cnn_min_view get the CNN extractor."""
+    policy: str = "auto"
+    """Network reading the view: ``"mlp"`` (flatten), ``"cnn"`` (3×3 convolutions, any k >= 3), ``"auto"``."""
+
+    def __post_init__(self):
+        if self.policy not in POLICIES:
+            raise ValueError(f"unknown PPO policy {self.policy!r}; choose from {list(POLICIES)}")
 
 
-class ViewCNN(BaseFeaturesExtractor):
-    """Two 3×3 convolutions over the (k, k, C) channels-last view, then a linear layer."""
-
-    def __init__(self, observation_space: spaces.Box, features_dim: int = 128):
-        super().__init__(observation_space, features_dim)
-        channels = observation_space.shape[-1]
-        self.conv = nn.Sequential(
-            nn.Conv2d(channels, 32, 3, padding=1),
-            nn.ReLU(),
-            nn.Conv2d(32, 32, 3, stride=2),
-            nn.ReLU(),
-            nn.Flatten(),
-        )
-        with torch.no_grad():
-            sample = torch.zeros(1, channels, *observation_space.shape[:2])
-            flat = self.conv(sample).shape[1]
-        self.linear = nn.Sequential(nn.Linear(flat, features_dim), nn.ReLU())
-
-    def forward(self, observations: torch.Tensor) -> torch.Tensor:
-        """(batch, k, k, C) -> (batch, features_dim)."""
-        return self.linear(self.conv(observations.permute(0, 3, 1, 2)))
+def extractor_kwargs(env_id: str, obs_shape: tuple[int, ...], args: PPOArgs) -> dict[str, Any]:
+    """The ``policy_kwargs`` entries that choose the features extractor for ``args.policy`` on ``env_id``."""
+    if len(obs_shape) != 3:
+        return {}
+    policy = args.policy
+    if policy == "auto":
+        policy = DEFAULT_POLICY.get(env_id, "auto")
+    if policy == "cnn":
+        return {"features_extractor_class": WindowCNN}
+    if policy == "auto" and obs_shape[0] >= args.cnn_min_view:
+        return {"features_extractor_class": ViewCNN}
+    return {}
 
 
 def make_ppo(venv: SwarmSB3VecEnv, seed: int, args: PPOArgs, tensorboard_log: str | None = None) -> PPO:
     """A fresh SB3 PPO on ``venv`` with a view-suited policy, seeded ``seed`` (CPU)."""
     rollout = args.n_steps * venv.num_envs
     policy_kwargs: dict[str, Any] = {"net_arch": [args.hidden, args.hidden], "normalize_images": False}
-    if len(venv.observation_space.shape) == 3 and venv.observation_space.shape[0] >= args.cnn_min_view:
-        policy_kwargs["features_extractor_class"] = ViewCNN
+    policy_kwargs.update(extractor_kwargs(venv.env_id, tuple(venv.observation_space.shape), args))
     return PPO(
         "MlpPolicy",
         venv,
@@ -120,6 +133,7 @@ class PPOLearner:
 
     algo = "ppo"
     suffix = ".zip"
+    args_cls = PPOArgs
 
     def __init__(self, venv: SwarmSB3VecEnv, model: PPO, args: PPOArgs):
         self.venv = venv
