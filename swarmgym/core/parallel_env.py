@@ -25,6 +25,9 @@ RENDER_MODES = ("human", "rgb_array")
 class SwarmParallelEnv(ParallelEnv):
     """A PettingZoo ``ParallelEnv`` over one copy of a model; agents are ``agent_0 .. agent_{N-1}``.
 
+    Every agent lives until ``max_cycles`` truncates them all, unless the model terminates it earlier
+    (``Transition.terminated``): then it leaves ``agents`` and takes no more actions (see :meth:`step`).
+
     Args:
         model: the model (its config already validated).
         max_cycles: steps after which every agent is truncated (attribute, may be changed later).
@@ -52,8 +55,11 @@ class SwarmParallelEnv(ParallelEnv):
         }
         self.possible_agents = [f"agent_{i}" for i in range(model.n_agents)]
         self._agent_set = frozenset(self.possible_agents)
-        # One C-level call gathers every agent's action in agent order.
-        self._action_getter = operator.itemgetter(*self.possible_agents)
+        # One C-level call gathers every live agent's action in agent order.
+        self._all_getter = self._action_getter = operator.itemgetter(*self.possible_agents)
+        # The live agents when some have terminated: their indices (None while all live) and names.
+        self._live: np.ndarray | None = None
+        self._live_set = self._agent_set
         # Every agent False / True: copied (one C-level call) instead of rebuilt key by key each step.
         self._flags = {flag: dict.fromkeys(self.possible_agents, flag) for flag in (False, True)}
         self.agents: list[str] = []
@@ -79,41 +85,88 @@ class SwarmParallelEnv(ParallelEnv):
             self._rng = BatchRandom.from_seeds([seed])
         self._state = self.model.reset(self._rng)
         self.agents = list(self.possible_agents)
+        self._live, self._live_set, self._action_getter = None, self._agent_set, self._all_getter
         observations = self.model.observe(self._state)[0]
         return dict(zip(self.agents, observations)), self._infos()
 
     def step(self, actions: dict[str, Any]) -> tuple[dict, dict, dict, dict, dict]:
-        """Step every agent at once; ``actions`` must name every live agent exactly once."""
+        """Step every live agent at once; ``actions`` must name every agent of ``env.agents`` exactly once.
+
+        An agent the model terminates is reported ``terminated`` once, then leaves ``env.agents``: it
+        gets no more observations, rewards or infos, and an action for it is refused (``ValueError``
+        naming it), as PettingZoo asks for actions of live agents only. The model still receives a
+        (B, N, ...) array; the adapter puts a fixed filler action (the space's first value for
+        ``Discrete``, the point of the Box nearest zero) in the rows of terminated agents.
+        """
         if self._state is None or not self.agents:
             raise RuntimeError("step() called before reset() or after the episode ended; call reset()")
-        if actions.keys() != self._agent_set:
+        if actions.keys() != self._live_set:
             unknown = sorted(set(actions) - self._agent_set)
-            missing = sorted(self._agent_set - set(actions))
+            missing = sorted(self._live_set - set(actions))
+            ended = sorted(set(actions) & (self._agent_set - self._live_set))
             raise ValueError(
                 f"actions must name every agent once: unknown {unknown[:5]}, missing {missing[:5]}"
+                + (f", terminated (no action allowed) {ended[:5]}" if ended else "")
             )
         try:
             gathered = self._action_getter(actions)
-            stacked = np.array(gathered if len(self.possible_agents) > 1 else (gathered,))
+            stacked = np.array(gathered if len(self._live_set) > 1 else (gathered,))
         except ValueError as error:
             raise ValueError(f"actions could not be stacked into one array: {error}") from None
+        live = self._live
+        if live is not None:
+            stacked = self._fill_terminated(stacked, live)
         transition = self.model.advance(self._state, stacked[None], self._rng)
         observations = self.model.observe(self._state)[0]
-        truncated = bool(self._state.t[0] >= self.max_cycles)
+        rewards = transition.rewards[0]
         terminated = transition.terminated[0]
+        if live is not None:
+            observations, rewards, terminated = observations[live], rewards[live], terminated[live]
+        truncated = bool(self._state.t[0] >= self.max_cycles)
         agents = self.agents
+        ended = terminated.any()
         result = (
             dict(zip(agents, list(observations))),
-            dict(zip(agents, transition.rewards[0].tolist())),
-            dict(zip(agents, terminated.tolist())) if terminated.any() else self._flags[False].copy(),
-            self._flags[truncated].copy(),
+            dict(zip(agents, rewards.tolist())),
+            dict(zip(agents, terminated.tolist())) if ended else self._flags_of(False),
+            self._flags_of(truncated),
             self._infos(),
         )
         if truncated or terminated.all():
             self.agents = []
+        elif ended:
+            self._remove(terminated)
         if self.render_mode == "human":
             self.render()
         return result
+
+    def _flags_of(self, flag: bool) -> dict[str, bool]:
+        """``flag`` for every live agent (a copy of the prebuilt dict while every agent lives)."""
+        return self._flags[flag].copy() if self._live is None else dict.fromkeys(self.agents, flag)
+
+    def _remove(self, terminated: np.ndarray) -> None:
+        """Drop the agents just terminated (a bool per live agent) from ``agents`` and the live index."""
+        index = np.arange(len(self.possible_agents)) if self._live is None else self._live
+        self._live = index[~terminated]
+        self.agents = [self.possible_agents[i] for i in self._live]
+        self._live_set = frozenset(self.agents)
+        self._action_getter = operator.itemgetter(*self.agents)
+
+    def _fill_terminated(self, stacked: np.ndarray, live: np.ndarray) -> np.ndarray:
+        """The (N, ...) actions of every agent: the live agents' ``stacked`` rows, the filler elsewhere."""
+        space = self.model.action_space
+        if isinstance(space, spaces.Discrete):
+            filler = np.asarray(space.start)
+        elif isinstance(space, spaces.Box):
+            filler = np.clip(np.zeros(space.shape, space.dtype), space.low, space.high)
+        else:
+            raise TypeError(f"unsupported action space {space!r}")
+        if stacked.shape[1:] != filler.shape and not (stacked.ndim == 1 and filler.size == 1):
+            raise ValueError(f"actions must have shape {space.shape}, got {stacked.shape[1:]}")
+        full = np.empty((len(self.possible_agents), *stacked.shape[1:]), np.result_type(stacked, filler))
+        full[:] = filler.reshape(stacked.shape[1:])
+        full[live] = stacked
+        return full
 
     def _infos(self) -> dict[str, dict[str, float]]:
         """Every agent's info is the step's metrics: one dict shared by all agents (copy before mutating)."""

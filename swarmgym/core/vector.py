@@ -8,6 +8,12 @@ for it is the first of the new episode, and the last one of the old episode is k
 ``info["episode_return"]`` / ``info["episode_length"]`` likewise. Copy b is seeded ``seed + b``,
 so it reproduces a single env seeded ``seed + b`` exactly.
 
+Per-agent termination (a model may terminate single agents; no shipped env does): ``terminated`` is
+the model's (B, N) flag as is, sticky until the copy resets, and a copy resets only once every agent
+in it is terminated or truncated. Until then the arrays keep their fixed N: terminated agents still
+take a row of ``actions`` (any valid value; the model ignores it) and get observations and rewards,
+which consumers mask with ``terminated``. ``episode_length`` counts the copy's steps, not an agent's.
+
 With ``with_info=False`` the per-step ``info["metrics"]`` and ``info["agent"]`` are left empty (the
 fast path for throughput); ``final_metrics`` are still given for the copies that finish.
 """
