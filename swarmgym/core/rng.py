@@ -53,9 +53,16 @@ class BatchRandom:
             gen.standard_normal(out=row)
         return out
 
-    def integers(self, high: int | np.ndarray, shape: tuple[int, ...] = ()) -> np.ndarray:
-        """Integers uniform in [0, high), shape (B, *shape), int64; ``high`` may broadcast."""
-        return np.minimum((self.random(shape) * high).astype(np.int64), np.asarray(high) - 1)
+    def integers(
+        self, low: int | np.ndarray, high: int | np.ndarray, shape: tuple[int, ...] = ()
+    ) -> np.ndarray:
+        """Integers uniform in [low, high), shape (B, *shape), int64, as ``Generator.integers(low, high)``.
+
+        ``low`` and ``high`` may broadcast against (B, *shape). One uniform float per integer (not
+        numpy's own integer stream): ``low + min(floor(u * (high - low)), high - low - 1)``.
+        """
+        span = np.asarray(high) - low
+        return low + np.minimum((self.random(shape) * span).astype(np.int64), span - 1)
 
     def permutation_keys(self, n: int) -> np.ndarray:
         """(B, n) uniform sort keys: ``argsort`` along the last axis gives a random permutation."""

@@ -208,8 +208,8 @@ class CommonsModel(SwarmModel):
         side = 2 * cfg.patch_radius + 1
         if cfg.layout == "random":
             blocks = np.argsort(rng.random((n_rows * n_cols,)), axis=1)[:, : cfg.n_patches]
-            top = 1 + rng.integers(block_h - side - 1, (cfg.n_patches,))
-            left = 1 + rng.integers(block_w - side - 1, (cfg.n_patches,))
+            top = rng.integers(1, block_h - side, (cfg.n_patches,))
+            left = rng.integers(1, block_w - side, (cfg.n_patches,))
         else:
             spread = np.round(np.linspace(0, n_rows * n_cols - 1, cfg.n_patches)).astype(np.int64)
             blocks = np.broadcast_to(spread, (rng.batch, cfg.n_patches))
@@ -244,7 +244,7 @@ class CommonsModel(SwarmModel):
         keys = rng.random((hw,))
         keys[patch >= 0] = 2.0
         cell = np.argsort(keys, axis=1)[:, :n]
-        facing = rng.integers(4, (n,))
+        facing = rng.integers(0, 4, (n,))
         zeros_i = np.zeros((batch, n), dtype=np.int64)
         return CommonsState(
             t=np.zeros(batch, dtype=np.int64),
