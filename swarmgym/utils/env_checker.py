@@ -398,12 +398,13 @@ def _check_arrays(run: _Run, model: SwarmModel, state: State, keys: set[str] | N
             f"{when}: observations must be {(batch, n, *space.shape)}, got {obs.shape}"
         )
         assert obs.dtype == space.dtype, f"{when}: observations are {obs.dtype}, the space says {space.dtype}"
+    _require_finite(run, f"{when}: observations", obs)
+    with run.check("observations_in_space"):
         inside = (obs >= space.low) & (obs <= space.high)
         if not inside.all():
             b, i = np.argwhere(~inside.reshape(batch, n, -1).all(axis=2))[0]
             raise AssertionError(f"{when}: the observation of agent_{i} (copy {b}) is outside {space}")
         assert space.contains(obs[0, 0]), f"{when}: observation_space.contains refuses agent_0's observation"
-    _require_finite(run, f"{when}: observations", obs)
     with run.check("metrics"):
         metrics = model.metrics(state)
         assert isinstance(metrics, dict), f"{when}: metrics must return a dict, got {type(metrics)}"
@@ -531,7 +532,7 @@ def _check_determinism(run: _Run, target: _Target) -> None:
         for step, (first, second) in enumerate(zip(*runs)):
             parts = names if step else (names[0], names[-1])
             for part, x, y in zip(parts, first, second):
-                _assert_same(x, y, f"step {step} {part} differ between two runs seeded 123")
+                _assert_same(x, y, f"two runs seeded 123 differ at step {step} in {part}")
 
 
 def _check_batched(run: _Run, target: _Target) -> None:
