@@ -5,12 +5,40 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from swarmgym.core.config import check_choice, check_float, check_int, check_odd
+from swarmgym.core.config import (
+    REWARD_LIMIT,
+    check_bool,
+    check_choice,
+    check_float,
+    check_int,
+    check_memory,
+    check_odd,
+    check_related,
+    check_reward_scale,
+    memory_estimate,
+)
+
+FREQUENCY_LIMIT = 1e6
+"""Bound of |mean_frequency| and of frequency_width (rad per unit time): the largest Lorentzian draw
+(about 1.6e16 widths) stays finite in the float32 observation and state."""
+NOISE_LIMIT = 1e6
+"""Bound of phase_noise: with dt >= DT_MIN, phase increments and velocities stay far inside float64."""
+DT_MIN = 1e-6
+"""Smallest time step: the effective velocity increment / dt (metrics) stays finite when squared."""
 
 
 @dataclass(frozen=True)
 class ConsensusConfig:
-    """Every field of ``consensus_v0``; pass any of them as keywords to the env constructors."""
+    """Every field of ``consensus_v0``; pass any of them as keywords to the env constructors.
+
+    Validation (``docs/reliability.md``): types are exact (bools are ``True`` / ``False``, ``size`` and
+    ``view_size`` are ints); ``dt`` is in [1e-6, 1], ``frequency_width`` and ``phase_noise`` in
+    [0, 1e6], ``mean_frequency`` in [-1e6, 1e6] (so phases, velocities and the float32 frequency
+    channel stay finite); reward weights are in [-1e12, 1e12] and the largest per-step reward,
+    ``|agreement_weight| + |team_weight| + action_cost * bound²``, at most 1e12; the memory one copy
+    needs (observations N·k²·C·4 bytes twice, the padded (L + k)² window rasters) must stay under the cap
+    of :func:`~swarmgym.core.config.memory_limit` (4 GiB by default).
+    """
 
     state_kind: str = "phase"
     """``"phase"``: Kuramoto oscillators, theta in [0, 2*pi); ``"opinion"``: opinions x in [0, 1]."""
@@ -26,14 +54,14 @@ class ConsensusConfig:
     """Which agents the exact aggregates in ``agent_info`` sum over (the rule-based agents' coupling):
     ``"local"``: the k×k window; ``"global"``: every agent of the copy (all-to-all, mean field)."""
     dt: float = 0.1
-    """Time step of the phase dynamics, in (0, 1]: theta advances by omega * dt per step."""
+    """Time step of the phase dynamics, in [1e-6, 1]: theta advances by omega * dt per step."""
     frequency_distribution: str = "gaussian"
     """Natural frequencies omega: ``"gaussian"`` (std ``frequency_width``) or ``"lorentzian"``
     (half-width ``frequency_width``, the Kuramoto textbook case with K_c = 2 * gamma)."""
     frequency_width: float = 0.1
-    """sigma of the Gaussian or gamma of the Lorentzian, >= 0 (0: identical oscillators)."""
+    """sigma of the Gaussian or gamma of the Lorentzian, in [0, 1e6] (0: identical oscillators)."""
     mean_frequency: float = 0.0
-    """Centre omega_0 of the frequency distribution (0: the co-rotating frame)."""
+    """Centre omega_0 of the frequency distribution, in [-1e6, 1e6] (0: the co-rotating frame)."""
     quantile_frequencies: bool = False
     """Deterministic frequencies omega_i = F^-1((i + 1/2) / N) for agent_i (no sampling noise); agents still
     sit on random cells. False draws omega_i independently from F."""
@@ -41,7 +69,7 @@ class ConsensusConfig:
     """Phase action bound: actions are Box(-max_correction, max_correction, (1,)), in (0, pi]. The default
     exceeds dt * K for the reference agent's K = 2, so it is never saturated."""
     phase_noise: float = 0.0
-    """Phase diffusion D >= 0: each step adds D * sqrt(dt) * N(0, 1) to every phase."""
+    """Phase diffusion D in [0, 1e6]: each step adds D * sqrt(dt) * N(0, 1) to every phase."""
     max_step: float = 1.0
     """Opinion action bound: actions are Box(-max_step, max_step, (1,)), in (0, 1]."""
     zealot_fraction: float = 0.0
@@ -69,34 +97,67 @@ class ConsensusConfig:
         check_choice("state_kind", self.state_kind, ("phase", "opinion"))
         check_int("size", self.size, 2, 4096)
         check_float("density", self.density, 0.0, 1.0, open_low=True)
-        check_choice("torus", self.torus, (True, False))
+        check_bool("torus", self.torus)
         check_odd("view_size", self.view_size, 1)
         check_choice("coupling", self.coupling, ("local", "global"))
-        check_float("dt", self.dt, 0.0, 1.0, open_low=True)
+        check_float("dt", self.dt, DT_MIN, 1.0)
         check_choice("frequency_distribution", self.frequency_distribution, ("gaussian", "lorentzian"))
-        check_float("frequency_width", self.frequency_width, 0.0)
-        check_float("mean_frequency", self.mean_frequency)
-        check_choice("quantile_frequencies", self.quantile_frequencies, (True, False))
+        check_float("frequency_width", self.frequency_width, 0.0, FREQUENCY_LIMIT)
+        check_float("mean_frequency", self.mean_frequency, -FREQUENCY_LIMIT, FREQUENCY_LIMIT)
+        check_bool("quantile_frequencies", self.quantile_frequencies)
         check_float("max_correction", self.max_correction, 0.0, math.pi, open_low=True)
-        check_float("phase_noise", self.phase_noise, 0.0)
+        check_float("phase_noise", self.phase_noise, 0.0, NOISE_LIMIT)
         check_float("max_step", self.max_step, 0.0, 1.0, open_low=True)
         check_float("zealot_fraction", self.zealot_fraction, 0.0, 1.0, open_high=True)
         if self.zealot_opinion is not None:
             check_float("zealot_opinion", self.zealot_opinion, 0.0, 1.0)
         if self.state_kind == "phase" and (self.zealot_fraction > 0 or self.zealot_opinion is not None):
-            raise ValueError("zealot_fraction / zealot_opinion apply to state_kind='opinion' only")
+            raise ValueError(
+                "zealot_fraction / zealot_opinion apply to state_kind='opinion' only "
+                "(set state_kind='opinion')"
+            )
         check_float("move_probability", self.move_probability, 0.0, 1.0)
         for name in ("agreement_weight", "team_weight"):
-            check_float(name, getattr(self, name))
-        check_float("action_cost", self.action_cost, 0.0)
+            check_float(name, getattr(self, name), -REWARD_LIMIT, REWARD_LIMIT)
+        check_float("action_cost", self.action_cost, 0.0, REWARD_LIMIT)
+        bound = self.max_correction if self.state_kind == "phase" else self.max_step
+        check_reward_scale(
+            "consensus",
+            [
+                ("agreement_weight", self.agreement_weight, 1.0),
+                ("team_weight", self.team_weight, 1.0),
+                ("action_cost", self.action_cost, bound * bound),
+            ],
+        )
         check_float("cluster_gap", self.cluster_gap, 0.0, 1.0, open_low=True, open_high=True)
         check_float("major_cluster", self.major_cluster, 0.0, 1.0, open_high=True)
-        if self.n_agents < 1:
-            raise ValueError(f"density={self.density} on a {self.size}x{self.size} lattice leaves no agent")
+        check_related(
+            self,
+            self.n_agents >= 1,
+            "density",
+            ("size",),
+            f"density={self.density} on a {self.size}x{self.size} lattice leaves no agent",
+        )
         if self.move_probability > 0 and self.n_agents == self.size**2:
             raise ValueError(
                 f"move_probability > 0 needs empty cells: density must be < 1, got {self.density}"
             )
+        check_memory("consensus", self.memory_terms())
+
+    def memory_terms(self) -> list[tuple[str, float, tuple[str, ...]]]:
+        """What one copy allocates at construction, reset and step: ``(what, bytes, driving fields)``."""
+        n, k, cells = float(self.n_agents), float(self.view_size), float(self.size * self.size)
+        padded = (self.size + k) ** 2
+        return [
+            ("observations", 2.0 * n * k * k * 4 * 4, ("size", "density", "view_size")),
+            ("window rasters", 80.0 * padded, ("size", "view_size")),
+            ("lattice and per-agent arrays", 64.0 * cells + 200.0 * n, ("size", "density")),
+        ]
+
+    @property
+    def memory_bytes(self) -> float:
+        """Estimated bytes one copy allocates (what :func:`~swarmgym.core.config.check_memory` caps)."""
+        return memory_estimate(self.memory_terms())
 
     @property
     def n_agents(self) -> int:

@@ -7,23 +7,53 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from swarmgym.core.config import check_choice, check_float, check_int, check_odd
+from swarmgym.core.config import (
+    REWARD_LIMIT,
+    check_bool,
+    check_choice,
+    check_float,
+    check_int,
+    check_memory,
+    check_odd,
+    check_related,
+    check_reward_scale,
+    memory_estimate,
+)
+
+LENGTH_LIMIT = 1e9
+"""Upper bound of every length (box side, radii, cell side, speed) in world units: positions, offsets and
+their squares stay finite in float32 state and float64 arithmetic."""
+PAIR_BYTES = 320
+"""Bytes held per unordered neighbour pair within the search radius (pair lists, offsets, per-pair cos /
+sin, the ordered mirror and the observation's binning columns), for the memory estimate."""
 
 
 @dataclass(frozen=True)
 class FlockingConfig:
-    """Every field of ``flocking_v0``; pass any of them as keywords to the env constructors."""
+    """Every field of ``flocking_v0``; pass any of them as keywords to the env constructors.
+
+    Validation (``docs/reliability.md``): types are exact (bools are ``True`` / ``False``, ``n_agents``,
+    ``view_size``, ``n_turns`` are ints); every length (box side, ``speed``, ``radius``, ``cell_size``,
+    zones, ``min_distance``) is at most 1e9 (:data:`LENGTH_LIMIT`); reward weights are in [-1e12, 1e12]
+    and the largest per-step reward, ``|alignment_weight| + isolation_penalty + (N - 1)
+    collision_penalty + |team_weight|``, at most 1e12; the memory one copy needs (observations
+    N·k²·C·4 bytes, the neighbour cell list of about (2L / R)² cells for the search radius R, the
+    expected neighbour pairs within R at the spawn density, the ``view_binning="grid"`` raster of
+    (L / cell_size)² cells, the discrete turn table) must stay under the cap of
+    :func:`~swarmgym.core.config.memory_limit` (4 GiB by default).
+    """
 
     n_agents: int = 300
-    """Number of agents N, in [2, 1_000_000]."""
+    """Number of agents N, in [2, 1_000_000] (about 10^6 at density 4 needs a memory cap above 4 GiB)."""
     density: float = 4.0
     """Vicsek's rho = N / L²; sets the box side L = sqrt(N / density) unless ``box_size`` is given. > 0."""
     box_size: float | None = None
-    """Side L of the square box; overrides ``density`` when given. > 0."""
+    """Side L of the square box; overrides ``density`` when given. In (2 * speed, 1e9]; bounded by the memory
+    cap (the cell list grows as (L / R)²)."""
     torus: bool = True
     """Periodic box (Vicsek); False puts reflecting walls around it."""
     speed: float = 0.03
-    """Distance v0 every agent moves per step, > 0 and < L / 2."""
+    """Distance v0 every agent moves per step, > 0 and < L / 2 (so the default needs L > 0.06)."""
     radius: float = 1.0
     """Vicsek interaction radius r (exact aggregates, rewards, cluster metric), > 0."""
     noise: float = 2.0
@@ -70,30 +100,131 @@ class FlockingConfig:
         check_int("n_agents", self.n_agents, 2, 1_000_000)
         check_float("density", self.density, 0.0, open_low=True)
         if self.box_size is not None:
-            check_float("box_size", self.box_size, 0.0, open_low=True)
-        check_choice("torus", self.torus, (True, False))
-        check_float("speed", self.speed, 0.0, self.box / 2, open_low=True, open_high=True)
-        check_float("radius", self.radius, 0.0, open_low=True)
+            check_float("box_size", self.box_size, 0.0, LENGTH_LIMIT, open_low=True)
+        check_related(
+            self,
+            self.box <= LENGTH_LIMIT,
+            "density",
+            ("n_agents",),
+            f"the box side L = sqrt(n_agents / density) = {self.box:.3g} must be <= {LENGTH_LIMIT:g}",
+        )
+        check_bool("torus", self.torus)
+        check_float("speed", self.speed, 0.0, LENGTH_LIMIT, open_low=True)
+        check_related(
+            self,
+            self.speed < self.box / 2,
+            "speed",
+            ("box_size",) if self.box_size is not None else ("density", "n_agents"),
+            f"speed must be < L / 2 = {self.box / 2:.6g} for the box side L = {self.box:.6g}",
+        )
+        check_float("radius", self.radius, 0.0, LENGTH_LIMIT, open_low=True)
         check_float("noise", self.noise, 0.0, 2 * math.pi)
         check_odd("view_size", self.view_size, 1)
-        check_float("cell_size", self.cell_size, 0.0, open_low=True)
-        check_choice("rotate_view", self.rotate_view, (True, False))
+        check_float("cell_size", self.cell_size, 0.0, LENGTH_LIMIT, open_low=True)
+        check_bool("rotate_view", self.rotate_view)
         check_choice("view_binning", self.view_binning, ("exact", "grid"))
         if self.view_binning == "grid" and self.rotate_view:
             raise ValueError("view_binning='grid' bins in world-aligned cells: it needs rotate_view=False")
         check_choice("action_type", self.action_type, ("continuous", "discrete"))
         check_float("max_turn", self.max_turn, 0.0, math.pi, open_low=True)
         check_odd("n_turns", self.n_turns, 3)
-        check_float("zone_repulsion", self.zone_repulsion, 0.0, open_low=True)
-        check_float("zone_orientation", self.zone_orientation, self.zone_repulsion)
-        check_float("zone_attraction", self.zone_attraction, self.zone_orientation)
+        check_int("n_turns", self.n_turns, 3, 2**31 - 1)
+        check_float("zone_repulsion", self.zone_repulsion, 0.0, LENGTH_LIMIT, open_low=True)
+        check_float("zone_orientation", self.zone_orientation, 0.0, LENGTH_LIMIT, open_low=True)
+        check_related(
+            self,
+            self.zone_orientation >= self.zone_repulsion,
+            "zone_orientation",
+            ("zone_repulsion",),
+            f"the Couzin zones must nest, zone_orientation >= zone_repulsion = {self.zone_repulsion}",
+        )
+        check_float("zone_attraction", self.zone_attraction, 0.0, LENGTH_LIMIT, open_low=True)
+        check_related(
+            self,
+            self.zone_attraction >= self.zone_orientation,
+            "zone_attraction",
+            ("zone_orientation", "zone_repulsion"),
+            f"the Couzin zones must nest, zone_attraction >= zone_orientation = {self.zone_orientation}",
+        )
         check_float("blind_angle", self.blind_angle, 0.0, 2 * math.pi, open_high=True)
         check_float("spawn_extent", self.spawn_extent, 0.0, 1.0, open_low=True)
-        check_float("alignment_weight", self.alignment_weight)
-        check_float("isolation_penalty", self.isolation_penalty, 0.0)
-        check_float("collision_penalty", self.collision_penalty, 0.0)
-        check_float("team_weight", self.team_weight)
-        check_float("min_distance", self.min_distance, 0.0, self.radius, open_low=True)
+        check_float("alignment_weight", self.alignment_weight, -REWARD_LIMIT, REWARD_LIMIT)
+        check_float("isolation_penalty", self.isolation_penalty, 0.0, REWARD_LIMIT)
+        check_float("collision_penalty", self.collision_penalty, 0.0, REWARD_LIMIT)
+        check_float("team_weight", self.team_weight, -REWARD_LIMIT, REWARD_LIMIT)
+        check_reward_scale(
+            "flocking",
+            [
+                ("alignment_weight", self.alignment_weight, 1.0),
+                ("isolation_penalty", self.isolation_penalty, 1.0),
+                ("collision_penalty", self.collision_penalty, self.n_agents - 1.0),
+                ("team_weight", self.team_weight, 1.0),
+            ],
+        )
+        check_float("min_distance", self.min_distance, 0.0, LENGTH_LIMIT, open_low=True)
+        check_related(
+            self,
+            self.min_distance <= self.radius,
+            "min_distance",
+            ("radius",),
+            f"the collision distance must be in (0, radius = {self.radius}]",
+        )
+        check_memory("flocking", self.memory_terms())
+
+    def memory_terms(self) -> list[tuple[str, float, tuple[str, ...]]]:
+        """What one copy allocates at construction, reset and step: ``(what, bytes, driving fields)``."""
+        n, k = float(self.n_agents), float(self.view_size)
+        box, reach = self.box, self.search_radius
+        channels = 3 if self.torus else 4
+        side = ("box_size",) if self.box_size is not None else ("density", "n_agents")
+        search = ("radius", "zone_attraction") + (
+            ("view_size", "cell_size") if self.view_binning == "exact" else ()
+        )
+        terms = [
+            (
+                "observations",
+                n * k * k * channels * 4.0 * (1 if self.torus else 5),
+                ("n_agents", "view_size"),
+            ),
+            ("per-agent arrays", 600.0 * n, ("n_agents",)),
+        ]
+        # Neighbour cell list: (box / (R / 2) + 4) x (box / (R / 2) + 2) cells, 3 int64 per cell.
+        cells = box / (reach / 2.0) + 4.0
+        terms.append(("neighbour cell list", 24.0 * cells * cells, (*side, *search)))
+        # Pairs within R at the spawn density (all pairs when R spans the spawn square).
+        spawn_area = (self.spawn_extent * box) ** 2
+        per_agent = min(n - 1.0, n * math.pi * reach * reach / spawn_area)
+        terms.append(
+            (
+                "neighbour pairs",
+                PAIR_BYTES * n * per_agent / 2.0,
+                ("n_agents", *side, *search, "spawn_extent"),
+            )
+        )
+        if self.view_binning == "grid":
+            grid = box / self.cell_size + 1.0
+            padded = grid + k
+            terms.append(
+                (
+                    "world grid",
+                    grid * grid * (24.0 + 4.0 * channels) + padded * padded * 4.0 * channels,
+                    (*side, "cell_size", "view_size"),
+                )
+            )
+        if self.action_type == "discrete":
+            terms.append(
+                (
+                    "turn table and one-hot actions",
+                    8.0 * self.n_turns + 28.0 * n * self.n_turns,
+                    ("n_turns", "n_agents"),
+                )
+            )
+        return terms
+
+    @property
+    def memory_bytes(self) -> float:
+        """Estimated bytes one copy allocates (what :func:`~swarmgym.core.config.check_memory` caps)."""
+        return memory_estimate(self.memory_terms())
 
     @property
     def box(self) -> float:
