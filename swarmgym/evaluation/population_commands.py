@@ -36,9 +36,10 @@ def cmd_schelling_diagram(args: argparse.Namespace) -> int:
     checks = result["dilemma"]
     ratio = checks["all_cooperate_over_all_defect"]
     print(
-        f"all-cooperate / all-defect return: {ratio:.2f}; defector ahead at {checks['defector_ahead_at']} "
-        f"of {result['n_agents']} values of the other cooperators; greed {checks['greed']}, "
-        f"fear {checks['fear']}; {result['wall_s']} s"
+        f"all-cooperate / all-defect return: {ratio:.2f}; defecting pays at {checks['defector_ahead_at']} "
+        f"of {result['n_agents']} numbers of other cooperators; a defector out-earns a cooperator of the "
+        f"same population at {checks['defector_ahead_same_c']} of {result['n_agents'] - 1} mixed c; "
+        f"greed {checks['greed']}, fear {checks['fear']}; {result['wall_s']} s"
         if ratio is not None
         else f"all-defect return is {checks['all_defect_return']}; {result['wall_s']} s"
     )

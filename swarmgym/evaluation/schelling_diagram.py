@@ -6,10 +6,11 @@ return of a cooperator R_c and of a defector R_d are measured with 95 % CIs over
 beside the group's mean return per agent and the collapse rate. The standard plot draws both against
 the number x of *other* cooperators: the cooperator line at c = x + 1, the defector line at c = x.
 
-A social dilemma (Hughes et al. 2018, Macy & Flache 2002) shows: collective benefit, R_c(N) > R_d(0)
-(all cooperating beats all defecting), and an individual incentive to defect, greed (R_d(x) > R_c(x)
-when the others mostly cooperate) and/or fear (R_d(x) > R_c(x) when they mostly defect). The result
-reports these comparisons as measured, never assumed.
+A social dilemma (Hughes et al. 2018; Macy & Flache 2002) shows collective benefit, R_c(N) > R_d(0)
+(all cooperating beats all defecting), and an individual incentive to defect: greed, R_d(N−1) > R_c(N)
+(the last cooperator gains by defecting: temptation > reward), and/or fear, R_d(0) > R_c(1) (the first
+cooperator among defectors loses: punishment > sucker). Fear without greed is a stag hunt. The result
+reports these comparisons, and the defector's advantage at every x, as measured, never assumed.
 """
 
 from __future__ import annotations
@@ -94,15 +95,15 @@ def _mean(cell: Mapping[str, float] | None) -> float:
 def dilemma_checks(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """The measured dilemma conditions from the rows (x = other cooperators, 0..N−1).
 
-    ``defector_advantage[x]`` = R_d(c = x) − R_c(c = x + 1); ``greed`` / ``fear``: it is positive for
-    some x in the upper / lower half; ``collective_benefit``: R_c(N) > R_d(0), with their ratio.
+    ``defector_advantage[x]`` = R_d(c = x) − R_c(c = x + 1), what an agent gains by defecting when x
+    others cooperate; ``greed``: it is positive at x = N − 1; ``fear``: at x = 0;
+    ``collective_benefit``: R_c(N) > R_d(0), with their ratio. ``defector_ahead_same_c`` counts the c
+    (1..N−1) at which a defector out-earns a cooperator of the same population.
     """
     n = len(rows) - 1
     coop = np.array([_mean(row["cooperator_return"]) for row in rows])
     defect = np.array([_mean(row["defector_return"]) for row in rows])
     advantage = defect[:n] - coop[1:]
-    half = n / 2
-    upper, lower = np.arange(n) >= half, np.arange(n) < half
     all_c, all_d = coop[n], defect[0]
     return {
         "all_cooperate_return": float(all_c),
@@ -111,8 +112,9 @@ def dilemma_checks(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         "collective_benefit": bool(all_c > all_d),
         "defector_advantage": [float(a) for a in advantage],
         "defector_ahead_at": int((advantage > 0).sum()),
-        "greed": bool((advantage[upper] > 0).any()),
-        "fear": bool((advantage[lower] > 0).any()),
+        "defector_ahead_same_c": int((defect[1:n] > coop[1:n]).sum()),
+        "greed": bool(advantage[-1] > 0),
+        "fear": bool(advantage[0] > 0),
     }
 
 

@@ -61,7 +61,7 @@ def test_dilemma_checks_by_hand():
     def cell(x):
         return None if x is None else {"mean": x, "low": x, "high": x}
 
-    # N = 2: R_c(c) = [-, 1, 4], R_d(c) = [2, 5, -]
+    # N = 2: R_c(c) = [-, 1, 4], R_d(c) = [2, 5, -]: a prisoner's dilemma
     rows = [
         {"cooperator_return": cell(None), "defector_return": cell(2.0)},
         {"cooperator_return": cell(1.0), "defector_return": cell(5.0)},
@@ -71,7 +71,11 @@ def test_dilemma_checks_by_hand():
     assert checks["defector_advantage"] == [1.0, 1.0]  # 2 - 1 (no other cooperator), 5 - 4 (one)
     assert checks["all_cooperate_over_all_defect"] == 2.0
     assert checks["collective_benefit"] and checks["greed"] and checks["fear"]
-    assert checks["defector_ahead_at"] == 2
+    assert checks["defector_ahead_at"] == 2 and checks["defector_ahead_same_c"] == 1
+    # a stag hunt: R_d(1) = 3 < R_c(2) = 4, no greed, still fear
+    rows[1]["defector_return"] = cell(3.0)
+    checks = dilemma_checks(rows)
+    assert checks["fear"] and not checks["greed"] and checks["defector_ahead_at"] == 1
 
 
 def test_json_and_png_are_written(diagram, tmp_path):
