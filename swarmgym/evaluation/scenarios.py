@@ -33,7 +33,7 @@ from swarmgym.metrics.stats import mean_ci
 from swarmgym.registry import spec
 
 #: Final metrics reported for every population (those the env offers).
-METRICS = ("efficiency", "equality", "sustainability", "peace", "collapsed", "stock")
+METRICS = ("efficiency", "equality", "sustainability", "peace", "collapsed", "collapse_time", "stock")
 
 
 def assign(counts: Sequence[int], num_copies: int, seed: int | None, shuffle: bool = True) -> np.ndarray:
