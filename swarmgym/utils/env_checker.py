@@ -160,8 +160,7 @@ def check_env(
     target = _target(env, dict(config or {}), preset, max_cycles)
     run = _Run(str(getattr(target.model_cls, "name", target.model_cls.__name__)), set(skip))
     _check_declarations(run, target)
-    with run.check("spaces"):
-        model = target.model()
+    model = target.model()  # a bad config override raises the config's own ValueError / TypeError
     _check_spaces(run, model)
     _check_rollout(run, model, seed, steps)
     _check_pettingzoo(run, target)
@@ -227,11 +226,12 @@ def _target(env: Any, config: dict[str, Any], preset: str | None, max_cycles: in
         except ModuleNotFoundError as error:
             detail = f"swarmgym/{env_spec.id}.py (the env_constructors module) is missing"
             raise EnvCheckError("name", env_spec.id, detail) from error
+        cycles = max_cycles or env_spec.max_cycles
         shim = types.SimpleNamespace(
-            parallel_env=functools.partial(module.parallel_env, **overrides),
-            env=functools.partial(module.env, **overrides),
+            parallel_env=functools.partial(module.parallel_env, max_cycles=cycles, **overrides),
+            env=functools.partial(module.env, max_cycles=cycles, **overrides),
         )
-        return _Target(env_spec.model, overrides, max_cycles or env_spec.max_cycles, shim, env_spec.id)
+        return _Target(env_spec.model, overrides, cycles, shim, env_spec.id)
     if isinstance(env, SwarmModel):
         if not dataclasses.is_dataclass(env.config):
             raise EnvCheckError(
