@@ -94,14 +94,17 @@ def rollout_parallel(
     from ``env.agent_info()``. ``on_step`` is called with each step's metrics (for progress or frames).
     """
     observations, infos = env.reset(seed=seed)
-    agents = list(env.agents)
-    history = [infos[agents[0]]]
+    first = env.agents[0]
+    history = [infos[first]]
     while env.agents:
-        stacked = np.stack([observations[agent] for agent in agents])[None]
+        # The policy sees every agent (a fixed N); only live agents act (terminated ones have left).
+        live = list(env.agents)
+        blank = np.zeros_like(observations[live[0]])
+        stacked = np.stack([observations.get(agent, blank) for agent in env.possible_agents])
         info = {"agent": {k: v[None] for k, v in env.agent_info().items()}, "metrics": {}}
-        actions = policy.act(stacked, info)[0]
-        observations, _, _, _, infos = env.step(dict(zip(agents, actions)))
-        history.append(infos[agents[0]])
+        actions = dict(zip(env.possible_agents, policy.act(stacked[None], info)[0]))
+        observations, _, _, _, infos = env.step({agent: actions[agent] for agent in live})
+        history.append(next(iter(infos.values()), history[-1]))
         if on_step is not None:
             on_step(history[-1])
     return history

@@ -198,3 +198,12 @@ def test_vector_env_masks_nothing_and_resets_a_copy_once_every_agent_is_terminat
     assert info["episode_length"].tolist() == [3, 3]
     np.testing.assert_array_equal(info["episode_return"], [[1, 2, 3], [1, 2, 3]])
     assert vec.core_state.t.tolist() == [0, 0]  # both copies started over
+
+
+def test_rollout_parallel_acts_only_for_live_agents_until_all_have_left():
+    from swarmgym_agents.base import RandomPolicy, rollout_parallel
+
+    env = make_env(max_cycles=100)
+    policy = RandomPolicy(env.model.action_space, seed=0)
+    history = rollout_parallel(env, policy, seed=0)
+    assert not env.agents and len(history) == env.model.n_agents + 1
