@@ -185,14 +185,25 @@ def _ghost_pairs(flat, batch, n_agents, box, torus, radius, reach, n_cells) -> P
 CHUNK = 1 << 20
 """Candidate pairs expanded at once by :func:`unique_pairs` (bounds its temporary memory)."""
 
-_ARANGES: list[np.ndarray] = [np.arange(CHUNK * 4, dtype=np.int64)]
+def _read_only(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False
+    return array
+
+
+_ARANGES: list[np.ndarray] = [_read_only(np.arange(CHUNK * 4, dtype=np.int64))]
 
 
 def _arange(size: int) -> np.ndarray:
-    """``np.arange(size)`` as a view of a cached array (no allocation per chunk)."""
-    if _ARANGES[0].shape[0] < size:
-        _ARANGES[0] = np.arange(2 * size, dtype=np.int64)
-    return _ARANGES[0][:size]
+    """``np.arange(size)`` as a read-only view of a cached array (no allocation per chunk).
+
+    The cache holds 0, 1, 2, ... only, never anything derived from a state: read-only and only ever
+    swapped for a longer one, it is safe to share between envs and threads (each call reads the
+    array it checked, so a concurrent swap cannot shorten it).
+    """
+    cached = _ARANGES[0]
+    if cached.shape[0] < size:
+        cached = _ARANGES[0] = _read_only(np.arange(2 * size, dtype=np.int64))
+    return cached[:size]
 
 
 def neighbour_pairs(

@@ -130,14 +130,22 @@ class _BlockLayout(NamedTuple):
 
 @functools.cache
 def _block_layout(side: int, k: int, n_fill: int) -> _BlockLayout:
-    """``n_fill`` k×k blocks laid row band by row band, side // k per band, as many pages as needed."""
+    """``n_fill`` k×k blocks laid row band by row band, side // k per band, as many pages as needed.
+
+    Cached: a function of the window shape only (never of a state), and read-only, so one layout is
+    safely shared by every env and thread (``functools.cache`` is thread-safe; at worst two threads
+    build equal layouts).
+    """
     per_row = side // k
     page, slot = np.divmod(np.arange(n_fill), per_row * per_row)
     band, column = np.divmod(slot, per_row)
     top, left = band * k, column * k
     corner = (page * side + top) * side + left
     offsets = (np.arange(k)[:, None] * side + np.arange(k)[None, :]).ravel()
-    return _BlockLayout(page, top, left, (corner[:, None] + offsets[None, :]).ravel())
+    layout = _BlockLayout(page, top, left, (corner[:, None] + offsets[None, :]).ravel())
+    for array in layout:
+        array.flags.writeable = False
+    return layout
 
 
 _SCRATCH = threading.local()
@@ -146,8 +154,11 @@ _SCRATCH = threading.local()
 def _scratch(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     """An uninitialised array reusing this thread's buffer: no fresh pages (and page faults) per step.
 
-    Only for temporaries that never leave the function that asked (the gather copies out of them).
-    The buffer keeps the largest size asked for: the working memory of the biggest env stepped here.
+    Only for temporaries that never leave the function that asked (the gather copies out of them),
+    and never two at once. Memory, not data: nothing read from it survives a call, so no state is
+    carried between calls; it is per thread (``threading.local``), so concurrent envs never share
+    it, and it is module-level, so models stay picklable. The buffer keeps the largest size asked
+    for: the working memory of the biggest env stepped here.
     """
     nbytes = math.prod(shape) * np.dtype(dtype).itemsize
     buffer = getattr(_SCRATCH, "buffer", None)
@@ -298,6 +309,33 @@ def lattice_neighbour_mean(
     return np.divide(others, count, out=np.zeros_like(others), where=count > 0).astype(np.float32)
 
 
+def share(derived: object | None, batch: int) -> tuple[np.ndarray, np.ndarray]:
+    """State fields holding one object derived from a whole batch of B copies: ``(refs, copy)``.
+
+    ``refs`` (B,) object array with ``derived`` in every slot and ``copy`` (B,) int64 = 0 .. B-1, the
+    slot each copy had when ``derived`` was built. Both have the leading batch axis, so
+    :meth:`swarmgym.core.model.State.put` and ``take`` carry them along; :func:`shared` then tells
+    whether they still describe the whole batch in order. Objects stored this way must not change
+    after they are stored (read-only arrays, or properties computed once from them). ``share(None, B)``
+    stores nothing (:func:`shared` gives ``None``).
+    """
+    refs = np.empty(batch, dtype=object)
+    refs.fill(derived)
+    return refs, np.arange(batch, dtype=np.int64)
+
+
+def shared(refs: np.ndarray, copy: np.ndarray) -> object | None:
+    """The object :func:`share` stored, or ``None`` if ``put`` / ``take`` mixed or reordered its copies.
+
+    O(B): every slot holds the same object, built for exactly these B copies in this order.
+    """
+    batch = refs.shape[0]
+    derived = refs[0] if batch else None
+    if derived is None or derived.batch != batch or not np.array_equal(copy, np.arange(batch)):
+        return None
+    return derived if all(ref is derived for ref in refs.tolist()) else None
+
+
 class WindowIndex:
     """The window operator's cached path for agents that stay put: flat index arrays of their views.
 
@@ -358,6 +396,8 @@ class WindowIndex:
         self.count = count
         others = count - 1.0
         self.inv_others = np.divide(1.0, others, out=np.zeros_like(others), where=others > 0)
+        for array in (self.flat, self.window, self.pad_index, *self.corners, self.count, self.inv_others):
+            array.flags.writeable = False  # shared by every hook (and thread) reading this layout
 
     def matches(self, cell: np.ndarray) -> bool:
         """True when ``cell`` is the layout this geometry was built for."""

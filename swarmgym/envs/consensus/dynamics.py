@@ -16,7 +16,7 @@ from scipy.special import ndtri
 from swarmgym.core.lattice import resolve_claims, step_cells
 from swarmgym.core.model import State, SwarmModel, Transition
 from swarmgym.core.rng import BatchRandom
-from swarmgym.core.window import HEADINGS, WindowIndex, box_sums
+from swarmgym.core.window import HEADINGS, WindowIndex, box_sums, share, shared
 from swarmgym.envs.consensus import metrics
 from swarmgym.envs.consensus.config import ConsensusConfig
 
@@ -31,11 +31,16 @@ class ConsensusState(State):
     float64 the internal state, phase theta in [0, 2*pi) or opinion x in [0, 1]; ``frequency`` (B, N)
     float64 natural frequencies omega (zeros for opinions); ``velocity`` (B, N) float64 the effective
     rate of the last step (d theta / dt for phases, starting at omega; the opinion change for opinions);
-    ``last_action`` (B, N, 1) float32 the last step's actions (0 before the first step); ``view_sums``
-    (B, N, 2) float64 a cache of the sums over each k×k view, self included, of [cos theta, sin theta]
-    (phase) or [x, x^2] (opinion), refreshed by reset and step and shared by rewards, metrics and
-    agent_info (one box-sum pass per step; the number of agents in each view is a function of ``cell``,
-    cached with the rest of the view geometry).
+    ``last_action`` (B, N, 1) float32 the last step's actions (0 before the first step).
+
+    Derived from the above by reset and step (never cached on the model, so one model serves any
+    number of envs and threads): ``view_terms`` (B, N, 2) float64 each agent's [cos theta, sin theta]
+    (phase) or [x, x^2] (opinion); ``view_sums`` (B, N, 2) float64 their sums over each k×k view, self
+    included (one box-sum pass per step, shared by rewards, observations, metrics and agent_info);
+    ``view_index`` (B,) object and ``view_index_copy`` (B,) int64 the
+    :class:`~swarmgym.core.window.WindowIndex` of ``cell`` (view geometry and agents per view), stored
+    with :func:`~swarmgym.core.window.share` and rebuilt by step only when the cells change (hooks
+    build a temporary one when an auto-reset's ``put`` / ``take`` mixed copies or cells were edited).
     """
 
     cell: np.ndarray
@@ -43,7 +48,14 @@ class ConsensusState(State):
     frequency: np.ndarray
     velocity: np.ndarray
     last_action: np.ndarray
+    view_terms: np.ndarray
     view_sums: np.ndarray
+    view_index: np.ndarray | None = None
+    view_index_copy: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.view_index is None:  # a state built by hand: hooks build the geometry
+            self.view_index, self.view_index_copy = share(None, self.batch)
 
 
 def window_sums(values: np.ndarray, cell: np.ndarray, size: int, k: int, torus: bool) -> np.ndarray:
@@ -193,9 +205,9 @@ class ConsensusModel(SwarmModel):
         super().__init__(config)
         k, size = config.view_size, config.size
         self.phase = config.state_kind == "phase"
+        # Constants of the config only (read-only): the model holds no state, so it may be shared.
         self.zealot = np.arange(config.n_agents) < config.n_zealots
-        self._cached_geometry: WindowIndex | None = None
-        self._cached_unit: tuple[tuple, np.ndarray, np.ndarray] | None = None
+        self.zealot.flags.writeable = False
         if self.phase:
             self.channels = ("occupied", "cos_diff", "sin_diff", "frequency")
             low, high = [0.0, -1.0, -1.0, -np.inf], [1.0, 1.0, 1.0, np.inf]
@@ -253,6 +265,9 @@ class ConsensusModel(SwarmModel):
                 value[:, self.zealot] = cfg.zealot_opinion
             frequency = np.zeros_like(value)
             velocity = np.zeros_like(value)
+        geometry = self._build_geometry(cell)
+        view_terms, view_sums, _, _ = self._view_sums(value, geometry)
+        view_index, view_index_copy = share(geometry, rng.batch)
         return ConsensusState(
             t=np.zeros(rng.batch, dtype=np.int64),
             cell=cell,
@@ -260,7 +275,10 @@ class ConsensusModel(SwarmModel):
             frequency=frequency,
             velocity=velocity,
             last_action=np.zeros((rng.batch, n, 1), dtype=np.float32),
-            view_sums=self._view_sums(value, self._geometry(cell))[0],
+            view_terms=view_terms,
+            view_sums=view_sums,
+            view_index=view_index,
+            view_index_copy=view_index_copy,
         )
 
     def step(self, state: ConsensusState, actions: np.ndarray, rng: BatchRandom) -> Transition:
@@ -285,49 +303,46 @@ class ConsensusModel(SwarmModel):
             state.value = opinion
         # The core hands over a validated float32 copy: keep it (a copy when the dtype differs).
         state.last_action = actions.astype(np.float32, copy=False)
-        if cfg.move_probability > 0:
-            self._move(state, rng)
-        geometry = self._geometry(state.cell)
-        state.view_sums, first, second = self._view_sums(state.value, geometry)
+        moved = cfg.move_probability > 0 and self._move(state, rng)
+        geometry = None if moved else shared(state.view_index, state.view_index_copy)
+        if geometry is None or not geometry.matches(state.cell):
+            geometry = self._build_geometry(state.cell)
+            state.view_index, state.view_index_copy = share(geometry, state.batch)
+        state.view_terms, state.view_sums, first, second = self._view_sums(state.value, geometry)
         return Transition(
             self._rewards(state, action, geometry, first, second), np.zeros(action.shape, dtype=bool)
         )
 
-    def _geometry(self, cell: np.ndarray) -> WindowIndex:
-        """The cached :class:`WindowIndex` of this cell layout (rebuilt only when the cells change)."""
-        geometry = self._cached_geometry
-        if geometry is None or not geometry.matches(cell):
-            cfg = self.config
-            geometry = self._cached_geometry = WindowIndex(cell, cfg.size, cfg.view_size, cfg.torus)
-        return geometry
+    def _build_geometry(self, cell: np.ndarray) -> WindowIndex:
+        """A new :class:`WindowIndex` of the (B, N) cells (view geometry, agents per view)."""
+        cfg = self.config
+        return WindowIndex(cell, cfg.size, cfg.view_size, cfg.torus)
 
-    def _unit(self, phase: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Read-only (cos theta, sin theta) of (B, N) phases, memoised on the phases' bytes.
+    def _geometry(self, state: ConsensusState) -> WindowIndex:
+        """The :class:`WindowIndex` stored in ``state``, or a temporary one if it no longer fits.
 
-        Step, observe and agent_info of one state share them; any change of the phases, in place or
-        not, recomputes them.
+        It does not fit when put / take mixed the copies, or the cells were changed by hand (compared
+        as bytes: a few microseconds).
         """
-        key = phase.shape, phase.tobytes()
-        cached = self._cached_unit
-        if cached is None or cached[0] != key:
-            cos, sin = np.cos(phase), np.sin(phase)
-            cos.flags.writeable = sin.flags.writeable = False
-            cached = self._cached_unit = (key, cos, sin)
-        return cached[1], cached[2]
+        geometry = shared(state.view_index, state.view_index_copy)
+        if geometry is None or not geometry.matches(state.cell):
+            return self._build_geometry(state.cell)
+        return geometry
 
     def _view_sums(
         self, value: np.ndarray, geometry: WindowIndex
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(B, N, 2) sums over each k×k view, self included, of [cos, sin] (phase) or [x, x^2] (opinion).
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per-agent terms [cos, sin] (phase) or [x, x^2] (opinion) and their sums over each k×k view.
 
-        Also returns the two per-agent columns (cos, sin) or (x, x^2) it summed, (B, N) float64 each.
+        Returns ``(view_terms, view_sums)``, (B, N, 2) float64 each (the view includes the agent), and
+        the two terms as contiguous (B, N) float64 columns.
         """
-        first, second = self._unit(value) if self.phase else (value, value * value)
+        first, second = (np.cos(value), np.sin(value)) if self.phase else (value, value * value)
         pair = np.empty((*value.shape, 2))
         pair[..., 0] = first
         pair[..., 1] = second
         summed = geometry.box_sums(pair.reshape(-1).view(np.complex128))
-        return summed.view(np.float64).reshape(*value.shape, 2), first, second
+        return pair, summed.view(np.float64).reshape(*value.shape, 2), first, second
 
     def _rewards(
         self,
@@ -358,8 +373,11 @@ class ConsensusModel(SwarmModel):
             reward -= cfg.action_cost * action**2
         return reward.astype(np.float32)
 
-    def _move(self, state: ConsensusState, rng: BatchRandom) -> None:
-        """Random-walk mobility: a try with probability p, uniform direction, into a cell empty before."""
+    def _move(self, state: ConsensusState, rng: BatchRandom) -> bool:
+        """Random-walk mobility: a try with probability p, uniform direction, into a cell empty before.
+
+        Returns whether any agent moved.
+        """
         cfg = self.config
         size = cfg.size
         batch = state.batch
@@ -372,6 +390,7 @@ class ConsensusModel(SwarmModel):
         claims = trying & inside & ~np.take_along_axis(occupied, target, axis=1)
         winners = resolve_claims(claims, target, draws[..., 2], size * size)
         state.cell = np.where(winners, target, state.cell)
+        return bool(winners.any())
 
     def observe(self, state: ConsensusState) -> np.ndarray:
         """(B, N, k, k, C) float32 relative windows: one gather of per-cell records, then a rotation."""
@@ -380,12 +399,12 @@ class ConsensusModel(SwarmModel):
         k = cfg.view_size
         x = state.value
         n_channels = len(self.channels)
-        geometry = self._geometry(state.cell)
+        geometry = self._geometry(state)
         # One record of C float32 per agent, gathered as one fixed-size item per window cell.
         records = np.empty((batch * n, n_channels), dtype=np.float32)
         records[:, 0] = 1.0
         if self.phase:
-            cos_i, sin_i = (a.reshape(-1) for a in self._unit(x))
+            cos_i, sin_i = state.view_terms[..., 0].reshape(-1), state.view_terms[..., 1].reshape(-1)
             records[:, 1] = cos_i
             records[:, 2] = sin_i
             records[:, 3] = state.frequency.reshape(-1)
@@ -418,7 +437,7 @@ class ConsensusModel(SwarmModel):
             return {
                 "order_parameter": metrics.order_parameter(x),
                 "local_order": metrics.local_order(
-                    sums[..., 0], sums[..., 1], self._geometry(state.cell).count
+                    sums[..., 0], sums[..., 1], self._geometry(state).count
                 ),
                 "frequency_spread": metrics.frequency_spread(state.velocity),
             }
@@ -446,14 +465,14 @@ class ConsensusModel(SwarmModel):
         """Exact coupling aggregates, the raw state the global rules need, and the mean-field input."""
         cfg = self.config
         x, sums = state.value, state.view_sums
-        geometry = self._geometry(state.cell)
+        geometry = self._geometry(state)
         action = state.last_action[..., 0].astype(np.float64)
         action_sum = geometry.box_sums(action.reshape(-1)).reshape(x.shape)
         mean_action = ((action_sum - action) * geometry.inv_others)[..., None]
         info = {"neighbour_mean_action": mean_action.astype(np.float32), "cell": state.cell.copy()}
         if self.phase:
             if cfg.coupling == "local":  # the cached view sums are the local coupling sums
-                cos_i, sin_i = self._unit(x)
+                cos_i, sin_i = state.view_terms[..., 0], state.view_terms[..., 1]
                 sin_sum = sums[..., 1] * cos_i - sums[..., 0] * sin_i
                 cos_sum = sums[..., 0] * cos_i + sums[..., 1] * sin_i
                 count = geometry.count.copy()
