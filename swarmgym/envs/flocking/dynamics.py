@@ -12,7 +12,7 @@ from gymnasium import spaces
 from swarmgym.core.model import State, SwarmModel, Transition
 from swarmgym.core.rng import BatchRandom
 from swarmgym.core.spatial import Pairs, nearest_neighbour_distance, unique_pairs
-from swarmgym.core.window import lattice_windows, rasterise
+from swarmgym.core.window import lattice_windows, rasterise, share, shared
 from swarmgym.envs.flocking import metrics
 from swarmgym.envs.flocking.config import FlockingConfig
 
@@ -24,11 +24,25 @@ class FlockingState(State):
     ``last_action`` (B, N, A) float32 is the previous step's action as the mean-field agents read it:
     the turn (A = 1) for the Box action, the one-hot turn index (A = n_turns) for the Discrete one;
     zeros before the first step.
+
+    Derived by reset and step (never cached on the model, so one model serves any number of envs and
+    threads): ``neighbourhood`` (B,) object and ``neighbourhood_copy`` (B,) int64, the
+    :class:`Neighbourhood` of these positions and headings (one neighbour search shared by rewards,
+    observations, metrics and agent info; its pair lists have no fixed size per copy), stored with
+    :func:`swarmgym.core.window.share`. When an auto-reset's ``put`` / ``take`` mixed the copies, or
+    positions or headings were changed by hand, the hooks search again (without storing). A state built
+    by hand may leave both out (the hooks then search).
     """
 
     position: np.ndarray
     heading: np.ndarray
     last_action: np.ndarray
+    neighbourhood: np.ndarray | None = None
+    neighbourhood_copy: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.neighbourhood is None:
+            self.neighbourhood, self.neighbourhood_copy = share(None, self.batch)
 
 
 def wrap_angle(angle: np.ndarray) -> np.ndarray:
@@ -47,11 +61,13 @@ class Neighbourhood:
     within r and ``alignment_sum`` the sum of their cos(theta_j - theta_i). The ordered lists
     ``everyone`` / ``within_r`` and the heading sums ``cos_sum`` / ``sin_sum`` (agent info and metrics)
     are built on first use only; ``cos``, ``sin`` (B*N,) are each agent's own heading unit vector.
+    Built from (B, N, 2) positions and (B, N) headings; ``batch`` is B.
     """
 
-    def __init__(self, state: FlockingState, box: float, cfg: FlockingConfig):
-        self.position = state.position.copy()
-        self.heading = state.heading.copy()
+    def __init__(self, position: np.ndarray, heading: np.ndarray, box: float, cfg: FlockingConfig):
+        self.position = position.copy()
+        self.heading = heading.copy()
+        self.batch = heading.shape[0]
         self.config = cfg
         flat = self.heading.ravel()
         self.size = size = flat.shape[0]
@@ -75,6 +91,10 @@ class Neighbourhood:
         self.count += np.bincount(neighbour_r, minlength=size)
         self.alignment_sum = np.bincount(owner_r, rel_cos_r, minlength=size)
         self.alignment_sum += np.bincount(neighbour_r, rel_cos_r, minlength=size)
+        # Shared by every hook reading this state (and by the copies ``take`` makes): read-only.
+        for array in (*vars(self).values(), *vars(pairs).values()):
+            if isinstance(array, np.ndarray):
+                array.flags.writeable = False
 
     def both_ends(self, pair_values: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
         """(B*N,) sum over every agent's pairs of a symmetric per-unique-pair value (optionally masked)."""
@@ -203,6 +223,7 @@ class FlockingModel(SwarmModel):
 
     def __init__(self, config: FlockingConfig):
         super().__init__(config)
+        # Only constants of the config live here (read-only): the model holds no state.
         cfg = config
         self.box = cfg.box
         self.channels = ("count", "cos", "sin") + (() if cfg.torus else ("wall",))
@@ -218,14 +239,14 @@ class FlockingModel(SwarmModel):
         else:
             self.action_space = spaces.Discrete(cfg.n_turns)
             self.action_dim = cfg.n_turns
-        self.turn_angles = cfg.turn_angles
+        self.turn_angles = np.array(cfg.turn_angles)
+        self.turn_angles.flags.writeable = False
         n = cfg.n_agents
         self.state_space = spaces.Box(
             np.tile(np.array([0.0, 0.0, -np.pi], dtype=np.float32), (n, 1)),
             np.tile(np.array([self.box, self.box, np.pi], dtype=np.float32), (n, 1)),
             dtype=np.float32,
         )
-        self._cache: Neighbourhood | None = None
 
     @property
     def n_agents(self) -> int:
@@ -242,11 +263,14 @@ class FlockingModel(SwarmModel):
         side = cfg.spawn_extent * self.box
         position = (self.box - side) / 2 + side * draws[:, : 2 * n].reshape(rng.batch, n, 2)
         heading = wrap_angle(2 * np.pi * draws[:, 2 * n :] - np.pi)
+        neighbourhood, neighbourhood_copy = share(Neighbourhood(position, heading, self.box, cfg), rng.batch)
         return FlockingState(
             t=np.zeros(rng.batch, dtype=np.int64),
             position=position,
             heading=heading,
             last_action=np.zeros((rng.batch, n, self.action_dim), dtype=np.float32),
+            neighbourhood=neighbourhood,
+            neighbourhood_copy=neighbourhood_copy,
         )
 
     def step(self, state: FlockingState, actions: np.ndarray, rng: BatchRandom) -> Transition:
@@ -274,13 +298,14 @@ class FlockingModel(SwarmModel):
             heading = np.where(low[..., 1] | high[..., 1], -heading, heading)
         state.position = position
         state.heading = wrap_angle(heading)
-        return Transition(self._rewards(state), np.zeros(state.heading.shape, dtype=bool))
+        local = Neighbourhood(state.position, state.heading, box, cfg)
+        state.neighbourhood, state.neighbourhood_copy = share(local, state.batch)
+        return Transition(self._rewards(state, local), np.zeros(state.heading.shape, dtype=bool))
 
-    def _rewards(self, state: FlockingState) -> np.ndarray:
+    def _rewards(self, state: FlockingState, local: Neighbourhood) -> np.ndarray:
         """(B, N) float32 alignment + cohesion - collisions + team term, after the move."""
         cfg = self.config
         batch, n = state.heading.shape
-        local = self.local(state)
         count = local.count
         alignment = np.divide(local.alignment_sum, count, out=np.zeros(count.shape), where=count > 0)
         rewards = cfg.alignment_weight * alignment - cfg.isolation_penalty * (count == 0)
@@ -296,23 +321,20 @@ class FlockingModel(SwarmModel):
     # -- neighbour search (shared by rewards, observations, metrics and agent info) -----------------
 
     def local(self, state: FlockingState) -> Neighbourhood:
-        """The :class:`Neighbourhood` of ``state``, memoised on its exact positions and headings.
+        """The :class:`Neighbourhood` that reset or step stored in ``state``.
 
-        step (rewards), observe, metrics and agent_info of one state all read one neighbour search; the
-        memo compares copies of the arrays, so any change (including an in-place auto-reset) recomputes.
+        step (rewards), observe, metrics and agent_info of one state all read one neighbour search. A
+        new one is searched (and not stored) when ``put`` / ``take`` mixed the copies or the positions
+        or headings no longer equal those it was built from (e.g. changed by hand).
         """
-        if self._cache is None or not self._cache.matches(state):
-            self._cache = Neighbourhood(state, self.box, self.config)
-        return self._cache
+        local = shared(state.neighbourhood, state.neighbourhood_copy)
+        if local is None or not local.matches(state):
+            local = Neighbourhood(state.position, state.heading, self.box, self.config)
+        return local
 
     def pairs(self, state: FlockingState) -> Pairs:
         """All neighbour pairs within ``config.search_radius`` (see :meth:`local`)."""
         return self.local(state).everyone
-
-    def __getstate__(self) -> dict:
-        state = self.__dict__.copy()
-        state["_cache"] = None
-        return state
 
     # -- observation, metrics, global state, agent info ---------------------------------------------
 
