@@ -193,6 +193,11 @@ class CommonsModel(SwarmModel):
             np.arange(config.removal_steps + 1, dtype=np.uint64) << np.uint64(8 * SELF_TIME_LEFT)
         )
         self._build_step_tables()
+        # The model holds only these constants of the config, read-only, and no state: one model may be
+        # shared by many envs and threads (everything a step needs is in CommonsState).
+        for value in vars(self).values():
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False
 
     @property
     def n_agents(self) -> int:

@@ -115,6 +115,9 @@ class SegregationModel(SwarmModel):
         self._channel_items = table.view(np.dtype((np.void, len(self.channels))))[..., 0]  # (G, G + 1)
         self.action_space = spaces.Discrete(6 if config.relocate else 5)
         self.state_space = spaces.Box(0, n_groups, (config.size, config.size), np.uint8)
+        # Constants of the config only, read-only: the model holds no state and may be shared.
+        for value in (self.groups, self.codes, self._channel_items):
+            value.flags.writeable = False
 
     @property
     def n_agents(self) -> int:
