@@ -182,8 +182,8 @@ class FlockingConfig:
         )
         terms = [
             (
-                "observations",
-                n * k * k * channels * 4.0 * (1 if self.torus else 5),
+                "observations and their binning buffers",
+                n * k * k * channels * 4.0 * (2 if self.view_binning == "grid" else 4 if self.torus else 5),
                 ("n_agents", "view_size"),
             ),
             ("per-agent arrays", 600.0 * n, ("n_agents",)),
@@ -193,7 +193,7 @@ class FlockingConfig:
         terms.append(("neighbour cell list", 24.0 * cells * cells, (*side, *search)))
         # Pairs within R at the spawn density (all pairs when R spans the spawn square).
         spawn_area = (self.spawn_extent * box) ** 2
-        per_agent = min(n - 1.0, n * math.pi * reach * reach / spawn_area)
+        per_agent = n - 1.0 if spawn_area <= 0 else min(n - 1.0, n * math.pi * reach * reach / spawn_area)
         terms.append(
             (
                 "neighbour pairs",
