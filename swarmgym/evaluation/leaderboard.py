@@ -97,12 +97,16 @@ def submit(result_path: str | Path, directory: str | Path = "leaderboard", rebui
 
 
 # -- the document ----------------------------------------------------------------------------------
-def _ci(summary: Mapping[str, float], digits: int, key: str = "") -> str:
-    mean, low, high = (
-        summary[f"{key}{s}" if key else s]
-        for s in (("iqm", "iqm_low", "iqm_high") if key else ("mean", "low", "high"))
-    )
-    return f"{mean:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
+def _ci(summary: Mapping[str, float], digits: int, iqm: bool = False) -> str:
+    keys = ("iqm", "iqm_low", "iqm_high") if iqm else ("mean", "low", "high")
+    mean, low, high = (_fixed(summary[k], digits) for k in keys)
+    return f"{mean} [{low}, {high}]"
+
+
+def _fixed(value: float, digits: int) -> str:
+    """Fixed-point text without a negative zero (``-0.00`` reads as a sign where there is none)."""
+    text = f"{value:.{digits}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
 
 
 def _group(result: Mapping[str, Any]) -> str:
@@ -164,7 +168,7 @@ def task_section(task: Task, results: Sequence[Mapping[str, Any]]) -> Section:
             str(rank),
             entry_label(result["agent"]),
             _ci(agg["normalised_score"], 2),
-            _ci(agg["normalised_score"], 2, key="iqm"),
+            _ci(agg["normalised_score"], 2, iqm=True),
             _ci(agg["score"], 3),
         ]
         if task.threshold is not None:
@@ -211,8 +215,8 @@ def summary_section(results: Sequence[Mapping[str, Any]]) -> Section:
             [
                 name,
                 str(len(per_task)),
-                f"{interquartile_mean(pooled):.2f} [{low:.2f}, {high:.2f}]",
-                f"{pooled.mean():.2f}",
+                f"{_fixed(interquartile_mean(pooled), 2)} [{_fixed(low, 2)}, {_fixed(high, 2)}]",
+                _fixed(pooled.mean(), 2),
                 poi_text,
             ]
         )
