@@ -25,9 +25,19 @@ def list_envs() -> list[str]:
     return sorted(ENVS)
 
 
+def _spec(env_id: Any):
+    """The spec of ``env_id``; a ``ValueError`` naming the ``env_id`` argument and the registered ids."""
+    if not isinstance(env_id, str):
+        raise ValueError(
+            f"env_id must be a registered env id string, one of {list_envs()}, got {env_id!r} "
+            f"({type(env_id).__name__})"
+        )
+    return spec(env_id)
+
+
 def make_model(env_id: str, **config: Any):
     """The numpy model of ``env_id`` with its config validated (no PettingZoo layer)."""
-    model_cls = spec(env_id).model
+    model_cls = _spec(env_id).model
     return model_cls(model_cls.config_cls(**config))
 
 
@@ -43,7 +53,7 @@ def make(
     ``with_info=False`` leaves the per-agent infos empty (throughput runs); ``env.metrics()`` still
     gives the emergence metrics on demand.
     """
-    env_spec = spec(env_id)
+    env_spec = _spec(env_id)
     return SwarmParallelEnv(
         make_model(env_id, **config),
         max_cycles=env_spec.max_cycles if max_cycles is None else max_cycles,
@@ -59,7 +69,7 @@ def make_vec(
 
     ``with_info=False`` skips the per-step metrics and agent info (throughput runs).
     """
-    env_spec = spec(env_id)
+    env_spec = _spec(env_id)
     return SwarmVecEnv(
         make_model(env_id, **config),
         num_envs=num_envs,

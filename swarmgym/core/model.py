@@ -14,7 +14,10 @@ from typing import Any, ClassVar
 import numpy as np
 from gymnasium import spaces
 
+from swarmgym.core.actions import validate_actions
 from swarmgym.core.rng import BatchRandom
+
+__all__ = ["State", "SwarmModel", "Transition", "validate_actions"]
 
 
 @dataclasses.dataclass
@@ -189,45 +192,3 @@ class SwarmModel(ABC):
         state.t += 1
         return transition
 
-
-def validate_actions(actions: Any, space: spaces.Space, batch_shape: tuple[int, int]) -> np.ndarray:
-    """Return ``actions`` as an array of shape batch_shape + space.shape, or raise ``ValueError``.
-
-    Never clips: an action out of the space, of the wrong shape, or NaN is refused with the first
-    offending (copy, agent) named. The result is a copy, so a model may keep it in its state.
-    """
-    if isinstance(space, spaces.Discrete):
-        array = np.array(actions)
-        if array.shape != batch_shape:
-            raise ValueError(f"actions must have shape {batch_shape} for a Discrete space, got {array.shape}")
-        if array.dtype.kind not in "iu":
-            if array.dtype.kind != "f" or not np.all(array == np.round(array)):
-                raise ValueError(f"Discrete actions must be integers, got dtype {array.dtype}")
-            array = array.astype(np.int64)
-        if array.size and (array.min() < space.start or array.max() >= space.start + space.n):
-            b, i = np.argwhere((array < space.start) | (array >= space.start + space.n))[0]
-            raise ValueError(
-                f"action {array[b, i]!r} of agent_{i} (copy {b}) is outside Discrete({space.n}) "
-                f"[{space.start}, {space.start + space.n - 1}]"
-            )
-        return array
-    if isinstance(space, spaces.Box):
-        array = np.array(actions, dtype=space.dtype)
-        expected = batch_shape + space.shape
-        if array.shape != expected:
-            if array.shape == batch_shape and space.shape == (1,):
-                array = array[..., None]
-            else:
-                raise ValueError(f"actions must have shape {expected}, got {array.shape}")
-        # One pass in the common case: comparisons are False for NaN, and finite bounds exclude inf.
-        inside = (array >= space.low) & (array <= space.high)
-        if not (np.isfinite(space.low).all() and np.isfinite(space.high).all()):
-            inside &= np.isfinite(array)
-        if not inside.all():
-            b, i = np.argwhere(~inside.reshape(*batch_shape, -1).all(axis=2))[0]
-            raise ValueError(
-                f"action {array[b, i].tolist()} of agent_{i} (copy {b}) is NaN/inf or outside the Box "
-                f"[{space.low.tolist()}, {space.high.tolist()}]"
-            )
-        return array
-    raise TypeError(f"unsupported action space {space!r}")

@@ -8,6 +8,7 @@ render dispatch) and nothing of any model. It is a B = 1 view of the same core t
 from __future__ import annotations
 
 import operator
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -16,10 +17,33 @@ from pettingzoo import ParallelEnv
 from pettingzoo.utils import wrappers
 from pettingzoo.utils.conversions import parallel_to_aec
 
+from swarmgym.core.actions import ActionError, show, validate_actions
 from swarmgym.core.model import State, SwarmModel
-from swarmgym.core.rng import BatchRandom
+from swarmgym.core.rng import BatchRandom, check_seed
 
 RENDER_MODES = ("human", "rgb_array")
+_PLAIN_INTEGERS = frozenset((int, *(np.dtype(c).type for c in np.typecodes["AllInteger"])))
+_PLAIN_REALS = _PLAIN_INTEGERS | frozenset((float, *(np.dtype(c).type for c in np.typecodes["Float"])))
+"""Exact types of one agent's action stacked without a per-agent look (bool is a subclass of int, but
+``type(True)`` is ``bool``, so bools are never plain)."""
+_PLAIN_DTYPES = frozenset(np.dtype(c) for c in np.typecodes["AllInteger"] + np.typecodes["Float"])
+_DTYPE = operator.attrgetter("dtype")
+
+
+def check_count(name: str, value: Any) -> int:
+    """``value`` as an int if it is an integer >= 1 (Python or numpy, not bool), else a ``ValueError``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{name} must be an integer >= 1, got {value!r} ({type(value).__name__})")
+    if value < 1:
+        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+    return int(value)
+
+
+def check_flag(name: str, value: Any) -> bool:
+    """``value`` as a bool if it is ``True`` / ``False`` (a numpy bool too), else a ``ValueError``."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {value!r} ({type(value).__name__})")
+    return bool(value)
 
 
 class SwarmParallelEnv(ParallelEnv):
@@ -39,14 +63,13 @@ class SwarmParallelEnv(ParallelEnv):
     def __init__(
         self, model: SwarmModel, max_cycles: int, render_mode: str | None = None, with_info: bool = True
     ):
-        if not isinstance(max_cycles, (int, np.integer)) or max_cycles < 1:
-            raise ValueError(f"max_cycles must be an integer >= 1, got {max_cycles!r}")
-        if render_mode not in (None, *RENDER_MODES):
+        max_cycles = check_count("max_cycles", max_cycles)
+        if not (render_mode is None or isinstance(render_mode, str) and render_mode in RENDER_MODES):
             raise ValueError(f"render_mode must be one of {(None, *RENDER_MODES)}, got {render_mode!r}")
         self.model = model
-        self.max_cycles = int(max_cycles)
+        self.max_cycles = max_cycles
         self.render_mode = render_mode
-        self.with_info = with_info
+        self.with_info = check_flag("with_info", with_info)
         self.metadata = {
             "name": model.name,
             "render_modes": list(RENDER_MODES),
@@ -66,21 +89,35 @@ class SwarmParallelEnv(ParallelEnv):
         self.state_space = model.state_space
         self.observation_spaces = dict.fromkeys(self.possible_agents, model.observation_space)
         self.action_spaces = dict.fromkeys(self.possible_agents, model.action_space)
+        space = model.action_space
+        self._plain_types = _PLAIN_INTEGERS if isinstance(space, spaces.Discrete) else _PLAIN_REALS
+        # Box actions given as arrays of the Box's dtype and shape are concatenated without a look.
+        self._concatenate = isinstance(space, spaces.Box) and space.shape != ()
         self._rng: BatchRandom | None = None
         self._state: State | None = None
         self._metrics: dict[str, float] = {}
         self._canvas = None
 
     def observation_space(self, agent: str) -> spaces.Box:
-        """The (shared, identical) observation space of ``agent``."""
+        """The (shared, identical) observation space of ``agent``; ``ValueError`` for an unknown agent."""
+        self._check_agent(agent)
         return self.model.observation_space
 
     def action_space(self, agent: str) -> spaces.Space:
-        """The (shared, identical) action space of ``agent``."""
+        """The (shared, identical) action space of ``agent``; ``ValueError`` for an unknown agent."""
+        self._check_agent(agent)
         return self.model.action_space
+
+    def _check_agent(self, agent: Any) -> None:
+        if not (isinstance(agent, str) and agent in self._agent_set):
+            last = len(self.possible_agents) - 1
+            raise ValueError(
+                f"unknown agent {agent!r}: agents are named 'agent_0' .. 'agent_{last}' (env.possible_agents)"
+            )
 
     def reset(self, seed: int | None = None, options: dict | None = None) -> tuple[dict, dict]:
         """Start an episode; reseed only when ``seed`` is given (else the stream continues)."""
+        seed = check_seed(seed)
         if seed is not None or self._rng is None:
             self._rng = BatchRandom.from_seeds([seed])
         self._state = self.model.reset(self._rng)
@@ -100,6 +137,11 @@ class SwarmParallelEnv(ParallelEnv):
         """
         if self._state is None or not self.agents:
             raise RuntimeError("step() called before reset() or after the episode ended; call reset()")
+        if not isinstance(actions, dict) and not isinstance(actions, Mapping):
+            raise TypeError(
+                f"actions must be a dict mapping every agent of env.agents to its action, "
+                f"got {type(actions).__name__}"
+            )
         if actions.keys() != self._live_set:
             unknown = sorted(set(actions) - self._agent_set)
             missing = sorted(self._live_set - set(actions))
@@ -108,15 +150,18 @@ class SwarmParallelEnv(ParallelEnv):
                 f"actions must name every agent once: unknown {unknown[:5]}, missing {missing[:5]}"
                 + (f", terminated (no action allowed) {ended[:5]}" if ended else "")
             )
-        try:
-            gathered = self._action_getter(actions)
-            stacked = np.array(gathered if len(self._live_set) > 1 else (gathered,))
-        except ValueError as error:
-            raise ValueError(f"actions could not be stacked into one array: {error}") from None
+        stacked = self._stack(actions)
         live = self._live
         if live is not None:
             stacked = self._fill_terminated(stacked, live)
-        transition = self.model.advance(self._state, stacked[None], self._rng)
+        try:
+            transition = self.model.advance(self._state, stacked[None], self._rng)
+        except ActionError as error:
+            if error.agent is None:
+                raise
+            name = self.possible_agents[error.agent]
+            raise ActionError(f"action {show(actions[name])} of {name} {error.reason}", 0, error.agent,
+                              error.reason) from None
         observations = self.model.observe(self._state)[0]
         rewards = transition.rewards[0]
         terminated = transition.terminated[0]
@@ -139,6 +184,55 @@ class SwarmParallelEnv(ParallelEnv):
         if self.render_mode == "human":
             self.render()
         return result
+
+    def _stack(self, actions: Mapping[str, Any]) -> np.ndarray:
+        """The live agents' actions as one (N_live, ...) array, refusing bools and non-numbers per agent.
+
+        Fast paths (no per-agent Python work): Box actions as arrays of the Box's dtype and shape (one
+        ``np.concatenate`` that refuses any other dtype), and numbers of plain int / float types. Any
+        other value (a bool, a string, a list, a bool or object array, ...) is checked agent by agent,
+        so the error names the agent and the value it was given.
+        """
+        gathered = self._action_getter(actions)
+        values = gathered if len(self._live_set) > 1 else (gathered,)
+        space = self.model.action_space
+        if self._concatenate:
+            try:
+                flat = np.concatenate(values, dtype=space.dtype, casting="no")
+            except (TypeError, ValueError):
+                pass
+            else:
+                if flat.shape[0] == len(values) * space.shape[0]:
+                    return flat.reshape(len(values), *space.shape)
+        types = set(map(type, values))
+        if types <= self._plain_types or types == {np.ndarray} and set(map(_DTYPE, values)) <= _PLAIN_DTYPES:
+            try:
+                return np.array(values)
+            except ValueError:
+                pass  # inconsistent shapes: the per-agent look below names the agent
+        return self._stack_checked(values)
+
+    def _stack_checked(self, values: tuple) -> np.ndarray:
+        """Validate every live agent's action alone (naming it), then stack them."""
+        space = self.model.action_space
+        checked = []
+        for name, value in zip(self.agents, values):
+            wrapped = value[None, None] if isinstance(value, np.ndarray) else [[value]]
+            try:
+                checked.append(validate_actions(wrapped, space, (1, 1))[0, 0])
+            except ActionError as error:
+                raise ActionError(f"action {show(value)} of {name} {error.reason}", 0,
+                                  int(name.rsplit("_", 1)[1]), error.reason) from None
+            except ValueError:
+                try:
+                    shape = np.shape(value)
+                except ValueError:
+                    shape = "ragged"
+                raise ValueError(
+                    f"action {show(value)} of {name} has shape {shape}; each agent's action must have "
+                    f"shape {space.shape}" + (" (or be a number)" if space.shape == (1,) else "")
+                ) from None
+        return np.array(checked)
 
     def _flags_of(self, flag: bool) -> dict[str, bool]:
         """``flag`` for every live agent (a copy of the prebuilt dict while every agent lives)."""
@@ -174,17 +268,21 @@ class SwarmParallelEnv(ParallelEnv):
         return dict.fromkeys(self.agents, self._metrics)
 
     def metrics(self) -> dict[str, float]:
-        """The emergence metrics of the current state, name -> value."""
+        """The emergence metrics of the current state, name -> value (``RuntimeError`` before reset)."""
+        if self._state is None:
+            raise RuntimeError("metrics() called before reset(); call reset() first")
         return {name: float(value[0]) for name, value in self.model.metrics(self._state).items()}
 
     def agent_info(self) -> dict[str, np.ndarray]:
-        """Privileged per-agent arrays (N, ...) of the current state, for reference agents."""
+        """Privileged per-agent arrays (N, ...) of the current state (``RuntimeError`` before reset)."""
+        if self._state is None:
+            raise RuntimeError("agent_info() called before reset(); call reset() first")
         return {name: value[0] for name, value in self.model.agent_info(self._state).items()}
 
     def state(self) -> np.ndarray:
         """The global state of the current episode, in ``state_space``."""
         if self._state is None:
-            raise RuntimeError("state() called before reset()")
+            raise RuntimeError("state() called before reset(); call reset() first")
         return self.model.global_state(self._state)[0]
 
     @property
@@ -197,7 +295,7 @@ class SwarmParallelEnv(ParallelEnv):
         if self.render_mode is None:
             raise ValueError("render() needs render_mode='human' or 'rgb_array' at construction")
         if self._state is None:
-            raise RuntimeError("render() called before reset()")
+            raise RuntimeError("render() called before reset(); call reset() first")
         from swarmgym.core.rendering import Canvas
 
         if self._canvas is None:

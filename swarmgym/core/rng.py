@@ -12,6 +12,35 @@ from collections.abc import Sequence
 
 import numpy as np
 
+SEED_LIMIT = 2**63
+"""Seeds are integers in [0, SEED_LIMIT): copy b of a batch seeded ``seed`` uses ``seed + b``."""
+
+
+def check_seed(seed: object, copies: int = 1) -> int | None:
+    """``seed`` as a Python int (``None`` stays ``None``), or a ``ValueError`` that says "seed".
+
+    A seed is ``None`` (fresh OS entropy) or a non-negative Python / numpy integer (not ``bool``) with
+    ``seed + copies - 1 < 2**63``, so every copy's seed ``seed + b`` is computed exactly in Python ints
+    (``np.uint8(255) + 1`` is 256, not 0) and stays below 2**63.
+    """
+    if seed is None:
+        return None
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
+        raise ValueError(
+            f"seed must be None or a non-negative integer below 2**63, got {seed!r} ({type(seed).__name__})"
+        )
+    value = int(seed)
+    if value < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {value}")
+    if value + copies - 1 >= SEED_LIMIT:
+        if copies == 1:
+            raise ValueError(f"seed must be below 2**63, got {value}")
+        raise ValueError(
+            f"seed must be at most 2**63 - {copies} with {copies} copies (copy b is seeded seed + b, "
+            f"which must stay below 2**63), got {value}"
+        )
+    return value
+
 
 class BatchRandom:
     """B independent ``numpy.random.Generator`` streams that draw (B, *shape) arrays."""

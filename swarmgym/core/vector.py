@@ -25,22 +25,19 @@ from typing import Any
 import numpy as np
 
 from swarmgym.core.model import State, SwarmModel
-from swarmgym.core.rng import BatchRandom
+from swarmgym.core.parallel_env import check_count, check_flag
+from swarmgym.core.rng import BatchRandom, check_seed
 
 
 class SwarmVecEnv:
     """A batched array env of ``num_envs`` independent copies of one model."""
 
     def __init__(self, model: SwarmModel, num_envs: int, max_cycles: int, with_info: bool = True):
-        if not isinstance(num_envs, (int, np.integer)) or num_envs < 1:
-            raise ValueError(f"num_envs must be an integer >= 1, got {num_envs!r}")
-        if not isinstance(max_cycles, (int, np.integer)) or max_cycles < 1:
-            raise ValueError(f"max_cycles must be an integer >= 1, got {max_cycles!r}")
         self.model = model
-        self.num_envs = int(num_envs)
+        self.num_envs = check_count("num_envs", num_envs)
         self.num_agents = model.n_agents
-        self.max_cycles = int(max_cycles)
-        self.with_info = with_info
+        self.max_cycles = check_count("max_cycles", max_cycles)
+        self.with_info = check_flag("with_info", with_info)
         self.observation_space = model.observation_space
         self.action_space = model.action_space
         self.core_state: State | None = None
@@ -50,7 +47,12 @@ class SwarmVecEnv:
         self._returns = np.zeros((self.num_envs, self.num_agents))
 
     def reset(self, seed: int | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """Reset every copy; copy b is seeded ``seed + b`` (fresh entropy when ``seed`` is None)."""
+        """Reset every copy; copy b is seeded ``seed + b`` (fresh entropy when ``seed`` is None).
+
+        ``seed`` is a non-negative integer with ``seed + num_envs - 1 < 2**63`` (else ``ValueError``);
+        ``seed + b`` is computed in Python ints, so a numpy integer seed never wraps.
+        """
+        seed = check_seed(seed, self.num_envs)
         if seed is not None or self._rng is None:
             seeds = [None] * self.num_envs if seed is None else [seed + b for b in range(self.num_envs)]
             self._rng = BatchRandom.from_seeds(seeds)
@@ -61,9 +63,13 @@ class SwarmVecEnv:
     def step(
         self, actions: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
-        """Step all copies with (B, N, ...) actions; finished copies are reset in place."""
+        """Step all copies with (B, N, ...) actions; finished copies are reset in place.
+
+        ``actions`` is an array (or nested lists) of shape (B, N, *action_space.shape): anything else
+        is a ``TypeError``, a wrong shape or an invalid action a ``ValueError`` naming the copy and agent.
+        """
         if self.core_state is None:
-            raise RuntimeError("step() called before reset()")
+            raise RuntimeError("step() called before reset(); call reset() first")
         transition = self.model.advance(self.core_state, actions, self._rng)
         self._returns += transition.rewards
         observations = self.model.observe(self.core_state)
