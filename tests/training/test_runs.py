@@ -49,12 +49,16 @@ def wait_for(path, timeout=120):
 
 @pytest.mark.parametrize("point", range(4))
 def test_a_run_killed_at_a_random_point_resumes_to_a_complete_result(point, tmp_path):
-    """Points 0-2: a random moment of training (seeded); point 3: as the final evaluation starts."""
+    """Points 0-2: a random step count during training (seeded); point 3: as the final evaluation starts."""
     out = tmp_path / "run"
     process = subprocess.Popen(command(out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    if point < 3:
+    if point < 3:  # kill once training has passed a random (seeded) number of agent-steps
+        threshold = int(np.random.default_rng(point).integers(1, 5000))
         wait_for(out / "run.json")
-        time.sleep(np.random.default_rng(point).uniform(0.0, 2.0))
+        deadline = time.monotonic() + 120
+        while json.loads((out / "run.json").read_text())["steps_done"] < threshold:
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.01)
     else:
         wait_for(out / "model.pt")
     process.kill()
