@@ -1,4 +1,4 @@
-"""The ``swarmgym`` command: list, demo, render, train, evaluate.
+"""The ``swarmgym`` command: list, demo, render, train; tasks, evaluate, leaderboard, plot; populations.
 
 This module sits above everything else: it parses arguments and calls the env registry, the agents,
 the trainer and the evaluation; nothing imports it.
@@ -16,17 +16,15 @@ from tqdm import tqdm
 
 import swarmgym
 from swarmgym.core.config import parse_overrides, positive_int
-from swarmgym.core.io import check_writable, write_json
-from swarmgym.evaluation.evaluate import evaluate
+from swarmgym.core.io import check_writable
+from swarmgym.evaluation import commands as evaluation_commands
+from swarmgym.evaluation import population_commands
 from swarmgym.registry import ENVS, spec
 from swarmgym.training import (
     ALGOS,
-    EVAL_SEED_BASE,
     TrainingInterrupted,
     agent_config,
     config_overrides,
-    learning_spec,
-    print_comparison,
     train,
 )
 from swarmgym_agents import load_policy, policy_names, rollout_parallel
@@ -140,25 +138,6 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_evaluate(args: argparse.Namespace) -> int:
-    """``swarmgym evaluate``: one agent (and optionally the random agent) over seeds, with 95 % CIs."""
-    if args.json:
-        check_writable(args.json)
-    env_id = spec(args.env_id).id
-    config, run_cycles = agent_config(args.agent, env_id, args.config, args.preset)
-    max_cycles = args.max_cycles or run_cycles
-    seeds = args.seeds or list(range(EVAL_SEED_BASE, EVAL_SEED_BASE + 5))
-    agents = [args.agent, *(["random"] if args.compare_random and args.agent != "random" else [])]
-    results = {
-        agent: evaluate(agent, env_id, seeds, config, episodes=args.episodes, max_cycles=max_cycles)
-        for agent in agents
-    }
-    print_comparison(results, learning_spec(env_id).main_metric)
-    if args.json:
-        write_json(args.json, results)
-    return 0
-
-
 def _add_train_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("train", help="train PPO / MF-Q / MF-AC; checkpoints, TensorBoard, eval")
     parser.add_argument("env_id", nargs="?", help=f"one of {sorted(ENVS)} (optional with --resume)")
@@ -196,23 +175,11 @@ def _add_train_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=cmd_train)
 
 
-def _add_evaluate_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("evaluate", help="evaluate an agent over seeds with 95%% CIs")
-    parser.add_argument("env_id", help=f"one of {sorted(ENVS)}")
-    parser.add_argument("--agent", default="random", help="random, a rule-based agent, or ppo|mfq|mfac:PATH")
-    parser.add_argument("--seeds", type=int, nargs="*", default=None, help="default 10000..10004")
-    parser.add_argument("--episodes", type=positive_int, default=1, help="episodes per seed")
-    parser.add_argument("--max-cycles", type=positive_int, default=None)
-    parser.add_argument("--config", nargs="*", default=[], metavar="KEY=VALUE", help="config overrides")
-    parser.add_argument("--preset", default=None, help="a named config preset of the env")
-    parser.add_argument("--compare-random", action="store_true", help="also evaluate the random agent")
-    parser.add_argument("--json", default=None, help="write the results to this JSON file")
-    parser.set_defaults(func=cmd_evaluate)
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
-    parser = argparse.ArgumentParser(prog="swarmgym", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="swarmgym", description="Multi-agent RL environments of collective behaviour."
+    )
     parser.add_argument("--version", action="version", version=f"swarmgym {swarmgym.__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -242,7 +209,8 @@ def build_parser() -> argparse.ArgumentParser:
     render.set_defaults(func=cmd_render)
 
     _add_train_parser(sub)
-    _add_evaluate_parser(sub)
+    evaluation_commands.add_parsers(sub)
+    population_commands.add_parsers(sub)
     return parser
 
 

@@ -9,13 +9,11 @@ table with 95 % CIs, no leaderboard result).
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
-from swarmgym.core.config import parse_overrides, positive_int
-
-DEFAULT_EVAL_SEEDS = list(range(10_000, 10_005))
+from swarmgym.core.config import positive_int
+from swarmgym.evaluation.tasks import SEED_BASE
 
 
 # -- tasks -----------------------------------------------------------------------------------------
@@ -77,56 +75,23 @@ def print_result(result: dict[str, Any]) -> None:
     print(f"  {'return':26s}{format_ci(agg['return'])}")
 
 
-def _legacy_config(agent: str, env_id: str, items: list[str], preset: str | None) -> tuple[dict, int | None]:
-    """The config (and episode length) of the pre-task ``evaluate ENV_ID``: overrides, or a run's own."""
-    from swarmgym.registry import spec
-
-    config: dict[str, Any] = {}
-    if preset:
-        presets = spec(env_id).presets
-        if preset not in presets:
-            raise ValueError(f"unknown preset {preset!r} for {env_id}; choose from {sorted(presets)}")
-        config.update(presets[preset])
-    config.update(parse_overrides(items))
-    run_file = Path(agent.partition(":")[2]) / "run.json"
-    if ":" in agent and not config and run_file.is_file():
-        run = json.loads(run_file.read_text())
-        return run["config"], run.get("max_cycles")
-    return config, None
-
-
-def _print_comparison(results: dict[str, dict[str, Any]]) -> None:
-    """One row per metric (steady state, mean [95 % CI]), one column per agent."""
-    from swarmgym.metrics.stats import format_ci
-
-    agents = list(results)
-    first = results[agents[0]]
-    print(
-        f"\n{first['env_id']}  seeds {first['seeds'][0]}..{first['seeds'][-1]}  steady state, mean [95% CI]"
-    )
-    print(f"{'metric':26s}" + "".join(f"{a[-30:]:>32s}" for a in agents))
-    for name in [*first["summary"]["steady"], "return"]:
-        cells = [
-            results[a]["summary"]["return"] if name == "return" else results[a]["summary"]["steady"][name]
-            for a in agents
-        ]
-        print(f"{name:26s}" + "".join(f"{format_ci(c):>32s}" for c in cells))
-
-
 def _legacy_evaluate(args: argparse.Namespace) -> int:
-    from swarmgym.core.io import write_json
-    from swarmgym.evaluation.evaluate import evaluate
+    from swarmgym.core.io import check_writable, write_json
+    from swarmgym.evaluation.evaluate import evaluate, print_comparison
     from swarmgym.registry import spec
+    from swarmgym.training.runs import agent_config
 
+    if args.json:
+        check_writable(args.json)
     env_id = spec(args.target).id
-    config, run_cycles = _legacy_config(args.agent, env_id, args.config, args.preset)
+    config, run_cycles = agent_config(args.agent, env_id, args.config, args.preset)
     max_cycles = args.max_cycles or run_cycles
-    seeds = args.seeds or DEFAULT_EVAL_SEEDS
+    seeds = args.seeds or list(range(SEED_BASE, SEED_BASE + 5))
     agents = [args.agent] + (["random"] if args.compare_random and args.agent != "random" else [])
     results = {
         a: evaluate(a, env_id, seeds, config, episodes=args.episodes, max_cycles=max_cycles) for a in agents
     }
-    _print_comparison(results)
+    print_comparison(results, spec(env_id).learning.main_metric)
     if args.json:
         write_json(args.json, results)
     return 0
@@ -248,22 +213,3 @@ def add_parsers(subparsers: Any) -> None:
     plot.add_argument("results", nargs="+", metavar="RESULT.json", help="results of one task")
     plot.add_argument("--out", default=None, help="PNG path (default: the first result's path, .png)")
     plot.set_defaults(func=cmd_plot)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """These subcommands alone (``python -m swarmgym.evaluation.commands``) until ``swarmgym`` wires them."""
-    import sys
-
-    parser = argparse.ArgumentParser(prog="swarmgym", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    add_parsers(sub)
-    args = parser.parse_args(argv)
-    try:
-        return args.func(args)
-    except (ValueError, TypeError, FileNotFoundError) as error:
-        print(f"swarmgym {args.command}: error: {error}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 import swarmgym
-from swarmgym.metrics.stats import mean_ci
+from swarmgym.metrics.stats import format_ci, mean_ci
 
 
 def evaluate(
@@ -117,3 +117,24 @@ def _run(venv: swarmgym.SwarmVecEnv, policy: Any, seed: int, episodes: int) -> l
             }
         )
     return rows
+
+
+def print_comparison(results: dict[str, dict[str, Any]], main_metric: str | None = None) -> None:
+    """A table: one row per metric (steady state, mean [95 % CI]), one column per agent."""
+    agents = list(results)
+    first = results[agents[0]]
+    print(
+        f"\n{first['env_id']}  seeds {first['seeds'][0]}..{first['seeds'][-1]}  "
+        f"steady state (mean over the last third), mean [95% CI]"
+    )
+    print(f"{'metric':26s}" + "".join(f"{_clip(a, 30):>32s}" for a in agents))
+    for name in [*first["summary"]["steady"], "return"]:
+        cells = [results[a]["summary"]["return" if name == "return" else "steady"] for a in agents]
+        cells = [c if name == "return" else c[name] for c in cells]
+        mark = " *" if name == main_metric else ""
+        print(f"{name + mark:26s}" + "".join(f"{format_ci(c):>32s}" for c in cells))
+
+
+def _clip(label: str, width: int) -> str:
+    """``label`` shortened to ``width`` characters from the middle, keeping its ``algo:`` head and tail."""
+    return label if len(label) <= width else label[: width // 3] + "…" + label[-(width - width // 3 - 1) :]

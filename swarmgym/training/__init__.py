@@ -11,7 +11,6 @@ from swarmgym.training.trainer import (
     EVAL_SEED_BASE,
     TrainingInterrupted,
     final_evaluation,
-    print_comparison,
     train,
 )
 
@@ -23,7 +22,6 @@ __all__ = [
     "final_evaluation",
     "learner_class",
     "learning_spec",
-    "print_comparison",
     "read_run",
     "run_config",
     "train",

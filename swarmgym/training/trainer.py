@@ -20,13 +20,13 @@ import swarmgym
 from swarmgym.core.config import check_float, check_int
 from swarmgym.core.io import atomic_path, write_json
 from swarmgym.core.provenance import now, provenance
-from swarmgym.evaluation.evaluate import evaluate
-from swarmgym.metrics.stats import format_ci
+from swarmgym.evaluation.evaluate import evaluate, print_comparison
+from swarmgym.evaluation.tasks import SEED_BASE
 from swarmgym.registry import spec
 from swarmgym.training.learners import ALGOS, args_class, learner_class, learning_spec, run_config
 from swarmgym.training.runs import read_run
 
-EVAL_SEED_BASE = 10_000
+EVAL_SEED_BASE = SEED_BASE
 """Evaluation seeds start here, far from the training seeds (copies of training use seed .. seed + B - 1)."""
 
 
@@ -309,24 +309,3 @@ def final_evaluation(run: dict[str, Any], out: Path, verbose: bool = True) -> di
     if verbose:
         print_comparison(results, learning_spec(run["env_id"]).main_metric)
     return results
-
-
-def print_comparison(results: dict[str, dict[str, Any]], main_metric: str | None = None) -> None:
-    """A table: one row per metric (steady state, mean [95 % CI]), one column per agent."""
-    agents = list(results)
-    first = results[agents[0]]
-    print(
-        f"\n{first['env_id']}  seeds {first['seeds'][0]}..{first['seeds'][-1]}  "
-        f"steady state (mean over the last third), mean [95% CI]"
-    )
-    print(f"{'metric':26s}" + "".join(f"{_clip(a, 30):>32s}" for a in agents))
-    for name in [*first["summary"]["steady"], "return"]:
-        cells = [results[a]["summary"]["return" if name == "return" else "steady"] for a in agents]
-        cells = [c if name == "return" else c[name] for c in cells]
-        mark = " *" if name == main_metric else ""
-        print(f"{name + mark:26s}" + "".join(f"{format_ci(c):>32s}" for c in cells))
-
-
-def _clip(label: str, width: int) -> str:
-    """``label`` shortened to ``width`` characters from the middle, keeping its ``algo:`` head and tail."""
-    return label if len(label) <= width else label[: width // 3] + "…" + label[-(width - width // 3 - 1) :]

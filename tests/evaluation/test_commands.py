@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from swarmgym.evaluation.commands import add_parsers, main
+from swarmgym.cli import main
+from swarmgym.evaluation.commands import add_parsers
 from swarmgym.evaluation.overlay import overlay_series
 from swarmgym.evaluation.tasks import TASKS
 
