@@ -120,8 +120,14 @@ def _scan(elements: np.ndarray, space: spaces.Space) -> None:
             raise _refuse(elements, index, reason)
 
 
-def _from_python(actions: Any, space: spaces.Space, batch_shape: tuple[int, int]) -> np.ndarray:
-    """An array from nested lists, numbers or array-likes, refusing bools and non-numbers element-wise."""
+def _from_python(
+    actions: Any, space: spaces.Space, batch_shape: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(array, as passed) from nested lists, numbers or array-likes, refusing bools and non-numbers.
+
+    The second array holds the values as the caller wrote them (an object array for nested lists), so
+    an error shows ``2**70``, not its float conversion.
+    """
     if (
         actions is None
         or isinstance(actions, (Mapping, str, bytes, set, frozenset))
@@ -133,7 +139,8 @@ def _from_python(actions: Any, space: spaces.Space, batch_shape: tuple[int, int]
             f"nested lists of numbers), got {type(actions).__name__}"
         )
     if not isinstance(actions, (list, tuple)):
-        return np.asarray(actions)
+        array = np.asarray(actions)
+        return array, array
     try:
         elements = np.array(actions, dtype=object)
     except ValueError:
@@ -150,7 +157,7 @@ def _from_python(actions: Any, space: spaces.Space, batch_shape: tuple[int, int]
             except OverflowError:
                 raise _refuse(elements, index, f"is outside the {describe_space(space)}") from None
         array = array.astype(np.float64)
-    return array
+    return array, elements if elements.shape == array.shape else array
 
 
 def _dtype_error(actions: np.ndarray, space: spaces.Space) -> ActionError:
@@ -175,8 +182,9 @@ def validate_actions(actions: Any, space: spaces.Space, batch_shape: tuple[int, 
     or not a real number is refused with the first offending (copy, agent) and its value as passed.
     The result is a copy, so a model may keep it in its state.
     """
+    source = actions
     if not isinstance(actions, np.ndarray):
-        actions = _from_python(actions, space, batch_shape)
+        actions, source = _from_python(actions, space, batch_shape)
     kind = actions.dtype.kind
     if isinstance(space, spaces.Discrete):
         if actions.shape != batch_shape:
@@ -188,21 +196,24 @@ def validate_actions(actions: Any, space: spaces.Space, batch_shape: tuple[int, 
             array = np.array(actions)
             if array.size and (array.min() < low or array.max() >= high):
                 index = np.argwhere((array < low) | (array >= high))[0]
-                raise _refuse(actions, index, f"is outside {describe_space(space)}")
+                raise _refuse(source, index, f"is outside {describe_space(space)}")
             return array
         if kind == "f":
             # NaN fails every comparison; inf and 1e20 fail the range; 2.5 fails the whole-number test.
             valid = (actions >= low) & (actions < high) & (actions == np.floor(actions))
             if not valid.all():
                 index = np.argwhere(~valid)[0]
-                raise _refuse(actions, index, element_problem(actions[tuple(index)], space) or "")
+                raise _refuse(source, index, element_problem(actions[tuple(index)], space) or "")
             return actions.astype(np.int64)
         raise _dtype_error(actions, space)
     if isinstance(space, spaces.Box):
         if kind not in NUMERIC_KINDS:
             raise _dtype_error(actions, space)
-        with np.errstate(over="ignore"):  # float64 beyond float32 becomes inf, refused below
-            array = actions.astype(space.dtype)
+        if actions.dtype == space.dtype:
+            array = actions.copy()
+        else:
+            with np.errstate(over="ignore"):  # float64 beyond float32 becomes inf, refused below
+                array = actions.astype(space.dtype)
         expected = batch_shape + space.shape
         if array.shape != expected:
             if array.shape == batch_shape and space.shape == (1,):
@@ -215,6 +226,6 @@ def validate_actions(actions: Any, space: spaces.Space, batch_shape: tuple[int, 
             inside &= np.isfinite(array)
         if not inside.all():
             index = np.argwhere(~inside.reshape(*batch_shape, -1).all(axis=2))[0]
-            raise _refuse(actions, index, f"is NaN/inf or outside the {describe_space(space)}")
+            raise _refuse(source, index, f"is NaN/inf or outside the {describe_space(space)}")
         return array
     raise TypeError(f"unsupported action space {space!r}")

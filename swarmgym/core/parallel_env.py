@@ -27,6 +27,7 @@ _PLAIN_REALS = _PLAIN_INTEGERS | frozenset((float, *(np.dtype(c).type for c in n
 """Exact types of one agent's action stacked without a per-agent look (bool is a subclass of int, but
 ``type(True)`` is ``bool``, so bools are never plain)."""
 _PLAIN_DTYPES = frozenset(np.dtype(c) for c in np.typecodes["AllInteger"] + np.typecodes["Float"])
+_NUMPY_SCALARS = frozenset(t for t in _PLAIN_REALS if issubclass(t, np.generic))
 _DTYPE = operator.attrgetter("dtype")
 
 
@@ -205,6 +206,8 @@ class SwarmParallelEnv(ParallelEnv):
                 if flat.shape[0] == len(values) * space.shape[0]:
                     return flat.reshape(len(values), *space.shape)
         types = set(map(type, values))
+        if len(types) == 1 and (kind := next(iter(types))) in _NUMPY_SCALARS:
+            return np.array(values, dtype=kind)  # e.g. every value an np.int64 from space.sample()
         if types <= self._plain_types or types == {np.ndarray} and set(map(_DTYPE, values)) <= _PLAIN_DTYPES:
             try:
                 return np.array(values)
