@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import platform
 import subprocess
+from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -17,34 +18,50 @@ PACKAGES = ("swarmgym", "numpy", "gymnasium", "pettingzoo", "torch", "stable-bas
 """Distributions whose versions are recorded (``None`` where one is not installed)."""
 
 
-def git_commit(folder: Path | None = None) -> str | None:
-    """The git commit of the checkout holding ``folder`` (by default this package's checkout).
+def git_state(folder: Path | None = None) -> tuple[str | None, bool | None]:
+    """(HEAD commit, whether tracked files have uncommitted changes) of the checkout holding ``folder``.
 
-    ``-dirty`` is appended when tracked files have uncommitted changes; None outside a git checkout
-    (e.g. an installed wheel).
+    ``folder`` defaults to this package's checkout; ``(None, None)`` outside a git checkout (e.g. an
+    installed wheel) or when git cannot answer.
     """
     folder = folder or Path(__file__).resolve().parents[2]
     if not (folder / ".git").exists():
-        return None
+        return None, None
     try:
         commit = subprocess.run(
-            ["git", "-C", str(folder), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10
+            ["git", "-C", str(folder), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
         ).stdout.strip()
-        dirty = subprocess.run(
+        status = subprocess.run(
             ["git", "-C", str(folder), "status", "--porcelain", "--untracked-files=no"],
             capture_output=True,
             text=True,
             timeout=10,
-        ).stdout.strip()
+            check=True,
+        ).stdout
     except (OSError, subprocess.SubprocessError):
-        return None
-    return f"{commit}-dirty" if commit and dirty else commit or None
+        return None, None
+    if not commit:
+        return None, None
+    return commit, bool(status.strip())
 
 
-def package_versions() -> dict[str, str | None]:
-    """Installed versions of :data:`PACKAGES`."""
+def git_commit(folder: Path | None = None) -> str | None:
+    """The git commit of the checkout holding ``folder`` (see :func:`git_state`).
+
+    ``-dirty`` is appended when tracked files have uncommitted changes; None outside a git checkout.
+    """
+    commit, dirty = git_state(folder)
+    return f"{commit}-dirty" if commit and dirty else commit
+
+
+def package_versions(names: Sequence[str] = PACKAGES) -> dict[str, str | None]:
+    """Installed versions of ``names`` (by default :data:`PACKAGES`), None for those not installed."""
     versions: dict[str, str | None] = {}
-    for name in PACKAGES:
+    for name in names:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

@@ -9,19 +9,17 @@ Files are written atomically and validated first, so a malformed result never re
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import json
 import platform
-import subprocess
 from collections.abc import Mapping, Sequence
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from swarmgym.core.io import write_json
+from swarmgym.core.provenance import git_state, now, package_versions
 from swarmgym.evaluation.runner import Episodes, run_episodes
 from swarmgym.evaluation.scores import main_scores, normalise, time_to_emergence
 from swarmgym.evaluation.tasks import TASKS, Task, full_config, get_task, normaliser, task_hash
@@ -153,43 +151,18 @@ def entry_key(result: Mapping[str, Any]) -> str:
 
 
 # -- provenance ------------------------------------------------------------------------------------
-def _version(name: str) -> str | None:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return None
-
-
-def git_commit() -> tuple[str | None, bool | None]:
-    """(HEAD commit, tracked files modified) of the repository holding swarmgym, or (None, None)."""
-    root = Path(__file__).resolve().parents[2]
-    try:
-        head = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
-        ).stdout.strip()
-        status = subprocess.run(
-            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return None, None
-    return head, bool(status.strip())
-
-
 def provenance() -> dict[str, Any]:
     """The swarmgym version, git commit, package versions, Python and the date (UTC)."""
     import swarmgym
 
-    commit, dirty = git_commit()
+    commit, dirty = git_state()
     return {
         "swarmgym": swarmgym.__version__,
         "git_commit": commit,
         "git_dirty": dirty,
         "python": platform.python_version(),
-        "packages": {name: _version(name) for name in PACKAGES},
-        "date": datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat(),
+        "packages": package_versions(PACKAGES),
+        "date": now(),
     }
 
 

@@ -46,6 +46,7 @@ def test_a_result_records_task_agent_episodes_aggregates_and_provenance(result):
     packages = result["provenance"]["packages"]
     assert set(packages) == {"numpy", "gymnasium", "pettingzoo", "torch", "stable-baselines3"}
     assert packages["numpy"] == np.__version__
+    assert set(result["provenance"]) == {"swarmgym", "git_commit", "git_dirty", "python", "packages", "date"}
     assert result["command"] == f"swarmgym evaluate {TASK} --agent kuramoto"
     assert validate_result(result, strict=False) == []
     assert any("seeds 10000..10002 are not" in p for p in validate_result(result))  # not the task's seeds
@@ -160,3 +161,14 @@ def test_marl_eval_layout(result):
     assert json.loads(json.dumps(layout)) == layout
     with pytest.raises(ValueError, match="two results for kuramoto seed 0"):
         to_marl_eval([result, result])
+
+
+@pytest.mark.parametrize("state", [("abc123", True), ("abc123", False), (None, None)])
+def test_result_and_run_provenance_read_one_git_state(state, monkeypatch):
+    from swarmgym.core import provenance as core_provenance
+
+    monkeypatch.setattr(core_provenance, "git_state", lambda folder=None: state)
+    monkeypatch.setattr(results_module, "git_state", lambda folder=None: state)
+    stamp = results_module.provenance()
+    assert (stamp["git_commit"], stamp["git_dirty"]) == state
+    assert core_provenance.git_commit() == {True: "abc123-dirty", False: "abc123", None: None}[state[1]]
