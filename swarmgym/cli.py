@@ -28,6 +28,7 @@ from swarmgym.training import (
     train,
 )
 from swarmgym_agents import load_policy, policy_names, rollout_parallel
+from swarmgym_agents.preferences import Preference
 from swarmgym_agents.registry import reference_agent
 
 
@@ -132,6 +133,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         num_copies=args.copies,
         max_cycles=args.max_cycles,
         hyper=parse_overrides(args.hyper),
+        preference=Preference.parse(args.preference).record(),
         eval_seeds=args.eval_seeds,
         progress=not args.no_progress,
     )
@@ -158,6 +160,12 @@ def _add_train_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--preset", default=None, help="a named config preset of the env")
     parser.add_argument(
         "--hyper", nargs="*", default=[], metavar="KEY=VALUE", help="algorithm hyperparameters"
+    )
+    parser.add_argument(
+        "--preference",
+        default=None,
+        help="social preference trained on (rewards and metrics stay selfish): prosocial:alpha=1, "
+        "inequity:alpha=5,beta=0.05[,decay=0.99]; default selfish",
     )
     parser.add_argument("--out", required=True, help="run folder, e.g. runs/NAME")
     parser.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")

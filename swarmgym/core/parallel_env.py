@@ -158,9 +158,9 @@ class SwarmParallelEnv(ParallelEnv):
         try:
             transition = self.model.advance(self._state, stacked[None], self._rng)
         except ActionError as error:
-            if error.agent is None:
+            name = None if error.agent is None else self.possible_agents[error.agent]
+            if name not in actions:  # not one live agent's action (the filler rows are always valid)
                 raise
-            name = self.possible_agents[error.agent]
             raise ActionError(f"action {show(actions[name])} of {name} {error.reason}", 0, error.agent,
                               error.reason) from None
         observations = self.model.observe(self._state)[0]

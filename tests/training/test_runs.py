@@ -134,3 +134,15 @@ def test_outputs_are_checked_before_any_work(tmp_path, capsys):
 def test_bad_hyperparameters_are_refused_before_the_learner_is_built(hyper, message):
     with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("(", r"\(")):
         check_hyper("ppo", hyper)
+
+
+def test_train_records_the_preference_given_on_the_command_line(tmp_path, capsys):
+    out = tmp_path / "run"
+    args = ["train", "segregation_v0", "--algo", "mfq", "--steps", "200", "--config", *SMALL,
+            "--hyper", *MFQ_HYPER, "--copies", "2", "--max-cycles", "10", "--eval-seeds", "0",
+            "--no-progress", "--out", str(out)]  # fmt: skip
+    assert main([*args, "--preference", "inequity:alpha=5,beta=0.05"]) == 0
+    run = json.loads((out / "run.json").read_text())
+    assert run["preference"] == {"kind": "inequity", "alpha": 5.0, "beta": 0.05, "decay": 0.9405}
+    assert main([*args[:-1], str(tmp_path / "bad"), "--preference", "inequity:alpha=-1"]) == 2
+    assert "inequity alpha and beta must be >= 0" in capsys.readouterr().err
