@@ -38,6 +38,8 @@ class LearningSpec:
         default_factory=lambda: MappingProxyType({"ppo": 1_000_000, "mfq": 300_000, "mfac": 400_000})
     )
     """Default agent-steps per algorithm."""
+    hyper: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """Per-algorithm hyperparameter defaults of this env (e.g. a long value horizon), under ``--hyper``."""
 
 
 @dataclass(frozen=True)

@@ -212,7 +212,7 @@ def new_run(
     task = learning_spec(env_id)
     merged = run_config(env_id, algo, config)
     swarmgym.make_model(env_id, **merged)
-    hyper = dict(hyper or {})
+    hyper = {**task.hyper.get(algo, {}), **(hyper or {})}  # recorded in full: a rerun needs no defaults
     check_hyper(algo, hyper)
     return {
         "env_id": env_id,

@@ -146,3 +146,11 @@ def test_train_records_the_preference_given_on_the_command_line(tmp_path, capsys
     assert run["preference"] == {"kind": "inequity", "alpha": 5.0, "beta": 0.05, "decay": 0.9405}
     assert main([*args[:-1], str(tmp_path / "bad"), "--preference", "inequity:alpha=-1"]) == 2
     assert "inequity alpha and beta must be >= 0" in capsys.readouterr().err
+
+
+def test_env_hyperparameter_defaults_are_recorded_and_overridable():
+    from swarmgym.training.trainer import new_run
+
+    run = new_run("commons_v0", "ppo", 0, None, None, None, None, {"n_steps": 64}, 0)
+    assert run["hyper"] == {"gamma": 0.99, "n_steps": 64} and run["max_cycles"] == 1000
+    assert new_run("segregation_v0", "ppo", 0, None, None, None, None, None, 0)["hyper"] == {}

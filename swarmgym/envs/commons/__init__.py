@@ -22,5 +22,14 @@ SPEC = EnvSpec(
         "logistic": {"regrowth": "logistic", "logistic_rate": 0.2},
     },
     scale=_scale,
-    learning=LearningSpec(preset="small", max_cycles=100, main_metric="efficiency", num_copies=16),
+    # The dilemma lives over the full horizon: greedy harvesters collapse the small preset by step ~30,
+    # restraint pays over hundreds of steps (an apple regrows in ~40), so the learners train on 1,000-step
+    # episodes with a value horizon 1 / (1 - gamma) = 100 steps (docs/cooperation.md).
+    learning=LearningSpec(
+        preset="small",
+        max_cycles=1000,
+        main_metric="efficiency",
+        num_copies=16,
+        hyper={"ppo": {"gamma": 0.99, "n_steps": 128}, "mfq": {"gamma": 0.99}, "mfac": {"gamma": 0.99}},
+    ),
 )
