@@ -43,8 +43,6 @@ class Task:
     id: str
     """``family/name``, e.g. ``flocking/vicsek``; the family is the env's model family."""
     env_id: str
-    config: Mapping[str, Any]
-    """Config overrides on the env's defaults; :func:`full_config` resolves every field."""
     max_cycles: int
     n_seeds: int
     """Evaluation seeds are ``SEED_BASE .. SEED_BASE + n_seeds - 1``: one episode each."""
@@ -69,7 +67,26 @@ class Task:
     """Config fields a learned agent may set differently from the task (its action interface only)."""
     group_size: int = 10
     """Seeds per batched env (copies stepped together); fixed, so results do not depend on --workers."""
+    presets: tuple[str, ...] = ()
+    """Names of presets of the env's :class:`~swarmgym.core.spec.EnvSpec`, applied in order."""
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+    """Config values applied after the presets."""
     description: str = field(default="", compare=False)
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """Config overrides on the env's defaults: the presets', then the task's own.
+
+        Not hashed as written: :func:`task_content` hashes the full config it resolves to
+        (:func:`full_config`), so naming a preset or spelling out its values is the same task.
+        """
+        from swarmgym.registry import spec
+
+        env_spec = spec(self.env_id)
+        config: dict[str, Any] = {}
+        for name in self.presets:
+            config.update(env_spec.preset(name))
+        return {**config, **self.overrides}
 
     @property
     def family(self) -> str:
@@ -98,25 +115,19 @@ def _task(**kwargs: Any) -> Task:
     return Task(**kwargs)
 
 
-_SMALL_FLOCK = {"n_agents": 20, "density": 2.0}
-_SMALL_CONSENSUS = {"size": 8, "density": 0.75, "view_size": 3}
-_SMALL_COMMONS = {"height": 10, "width": 14, "n_patches": 2, "n_agents": 4, "view_size": 5}
-_COUZIN_MILL = {
-    "n_agents": 100, "box_size": 100.0, "speed": 0.3, "noise": 0.17, "spawn_extent": 0.2,
-    "zone_repulsion": 1.0, "zone_orientation": 2.0, "zone_attraction": 16.0,
-}  # fmt: skip
 _COMMONS_EXTRA = ("equality", "sustainability", "peace", "collapsed")
 _FLOCK_KEYS = ("action_type", "n_turns")
 
-#: THE benchmark, version :data:`BENCHMARK_VERSION`. The small tasks use the learning defaults' configs,
-#: so ``swarmgym train ENV_ID`` with its default config trains for them.
+#: THE benchmark, version :data:`BENCHMARK_VERSION`. Configs name the env's presets (plus overrides); the
+#: small tasks use the learning defaults' presets, so ``swarmgym train ENV_ID`` with its default config
+#: trains for them.
 TASKS: dict[str, Task] = {
     t.id: t
     for t in (
         _task(
             id="flocking/vicsek",
             env_id="flocking_v0",
-            config=_SMALL_FLOCK,
+            presets=("small",),
             max_cycles=200,
             n_seeds=20,
             main_score="polarisation",
@@ -131,7 +142,7 @@ TASKS: dict[str, Task] = {
         _task(
             id="flocking/couzin-mill",
             env_id="flocking_v0",
-            config=_COUZIN_MILL,
+            presets=("couzin_mill",),
             max_cycles=600,
             n_seeds=10,
             main_score="milling",
@@ -147,7 +158,8 @@ TASKS: dict[str, Task] = {
         _task(
             id="flocking/vicsek-x10",
             env_id="flocking_v0",
-            config={"n_agents": 200, "density": 2.0},
+            presets=("small",),
+            overrides={"n_agents": 200},
             max_cycles=200,
             n_seeds=10,
             main_score="polarisation",
@@ -164,7 +176,7 @@ TASKS: dict[str, Task] = {
         _task(
             id="consensus/kuramoto-local",
             env_id="consensus_v0",
-            config=_SMALL_CONSENSUS,
+            presets=("small",),
             max_cycles=100,
             n_seeds=20,
             main_score="order_parameter",
@@ -178,12 +190,8 @@ TASKS: dict[str, Task] = {
         _task(
             id="consensus/kuramoto-mean-field",
             env_id="consensus_v0",
-            config={
-                "size": 16,
-                "coupling": "global",
-                "frequency_distribution": "lorentzian",
-                "frequency_width": 0.5,
-            },
+            presets=("mean_field",),
+            overrides={"size": 16},
             max_cycles=300,
             n_seeds=20,
             main_score="order_parameter",
@@ -197,7 +205,7 @@ TASKS: dict[str, Task] = {
         _task(
             id="consensus/opinion-hk",
             env_id="consensus_v0",
-            config={**_SMALL_CONSENSUS, "state_kind": "opinion"},
+            presets=("small", "opinion"),
             max_cycles=100,
             n_seeds=20,
             main_score="largest_cluster",
@@ -211,7 +219,8 @@ TASKS: dict[str, Task] = {
         _task(
             id="consensus/kuramoto-local-x10",
             env_id="consensus_v0",
-            config={**_SMALL_CONSENSUS, "size": 25},
+            presets=("small",),
+            overrides={"size": 25},
             max_cycles=100,
             n_seeds=20,
             main_score="order_parameter",
@@ -227,7 +236,7 @@ TASKS: dict[str, Task] = {
         _task(
             id="segregation/schelling",
             env_id="segregation_v0",
-            config={"size": 10},
+            presets=("learning",),
             max_cycles=50,
             n_seeds=20,
             main_score="segregation",
@@ -241,7 +250,8 @@ TASKS: dict[str, Task] = {
         _task(
             id="segregation/schelling-intolerant",
             env_id="segregation_v0",
-            config={"size": 20, "tolerance": 0.5},
+            presets=("learning",),
+            overrides={"size": 20, "tolerance": 0.5},
             max_cycles=100,
             n_seeds=20,
             main_score="segregation",
@@ -255,7 +265,8 @@ TASKS: dict[str, Task] = {
         _task(
             id="segregation/schelling-x10",
             env_id="segregation_v0",
-            config={"size": 32},
+            presets=("learning",),
+            overrides={"size": 32},
             max_cycles=50,
             n_seeds=20,
             main_score="segregation",
@@ -270,7 +281,7 @@ TASKS: dict[str, Task] = {
         _task(
             id="commons/harvest",
             env_id="commons_v0",
-            config=_SMALL_COMMONS,
+            presets=("small",),
             max_cycles=300,
             n_seeds=20,
             main_score="efficiency",
@@ -286,7 +297,7 @@ TASKS: dict[str, Task] = {
         _task(
             id="commons/harvest-logistic",
             env_id="commons_v0",
-            config={**_SMALL_COMMONS, "regrowth": "logistic", "logistic_rate": 0.2},
+            presets=("small", "logistic"),
             max_cycles=300,
             n_seeds=20,
             main_score="efficiency",
@@ -302,7 +313,8 @@ TASKS: dict[str, Task] = {
         _task(
             id="commons/harvest-x10",
             env_id="commons_v0",
-            config={**_SMALL_COMMONS, "height": 32, "width": 44, "n_patches": 20, "n_agents": 40},
+            presets=("small",),
+            overrides={"height": 32, "width": 44, "n_patches": 20, "n_agents": 40},
             max_cycles=300,
             n_seeds=20,
             main_score="efficiency",
@@ -348,8 +360,12 @@ def full_config(env_id: str, config: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def task_content(task: Task) -> dict[str, Any]:
-    """What the hash covers: every field but the description, with the config resolved in full."""
-    content = {f.name: getattr(task, f.name) for f in dataclasses.fields(task) if f.name != "description"}
+    """What the hash covers: every field but the description, with the config resolved in full.
+
+    The presets and overrides enter only through the full config they resolve to.
+    """
+    unhashed = ("description", "presets", "overrides")
+    content = {f.name: getattr(task, f.name) for f in dataclasses.fields(task) if f.name not in unhashed}
     content["config"] = full_config(task.env_id, task.config)
     content["seeds"] = task.seeds
     content["benchmark"] = BENCHMARK_VERSION

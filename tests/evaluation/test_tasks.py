@@ -66,6 +66,22 @@ def test_tasks_are_well_formed():
         get_task("flocking/nothing")
 
 
+def test_tasks_name_presets_instead_of_repeating_them():
+    from swarmgym.registry import spec
+
+    for task in TASKS.values():
+        env_spec = spec(task.env_id)
+        named = {}
+        for name in task.presets:
+            named.update(env_spec.preset(name))  # an unknown preset raises
+        repeated = {k for k, v in task.overrides.items() if k in named and named[k] == v}
+        assert not repeated, f"{task.id} repeats {sorted(repeated)} of its presets"
+        for name, values in env_spec.presets.items():
+            spelled = len(values) > 1 and all(task.overrides.get(k) == v for k, v in values.items())
+            assert not spelled, f"{task.id} spells out preset {name!r}; name it in presets"
+        assert task.config == {**named, **task.overrides}
+
+
 def test_scale_transfer_tasks_have_ten_times_the_agents_of_their_source():
     transfers = [t for t in TASKS.values() if t.transfer_from]
     assert {t.family for t in transfers} == {"flocking", "consensus", "segregation", "commons"}
