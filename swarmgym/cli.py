@@ -91,8 +91,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def overlay_metric(frames: list, history: list[dict[str, float]], metric: str, every: int) -> list:
+    """``frames`` of :func:`record_episode` with ``metric``'s time series drawn under each, up to its step."""
+    from swarmgym.evaluation.overlay import overlay_series
+
+    if metric not in history[0]:
+        raise ValueError(f"--overlay: unknown metric {metric!r}; choose from {', '.join(sorted(history[0]))}")
+    series = [step[metric] for step in history[1:]]  # history[0] is the start state
+    if not series:
+        return frames
+    return overlay_series(frames, series, label=metric, frame_steps=[i * every for i in range(len(frames))])
+
+
 def cmd_render(args: argparse.Namespace) -> int:
-    """Save one episode of ``ENV_ID`` with ``--agent`` as a GIF or MP4 with a live metric overlay."""
+    """Save one episode of ``ENV_ID`` with ``--agent`` as a GIF or MP4, with ``--overlay`` a metric strip."""
     from swarmgym.core.rendering import check_video_path, save_frames
 
     check_writable(check_video_path(args.out))
@@ -100,6 +112,9 @@ def cmd_render(args: argparse.Namespace) -> int:
     frames, history = record_episode(
         args.env_id, args.agent, args.steps, args.seed, config, every=args.frame_every
     )
+    if args.overlay is not None:
+        metric = args.overlay or spec(args.env_id).learning.main_metric
+        frames = overlay_metric(frames, history, metric, args.frame_every)
     path = save_frames(frames, args.out, fps=args.fps or spec(args.env_id).model.render_fps)
     print(f"saved {len(frames)} frames to {path}")
     print("final metrics: " + ", ".join(f"{k}={v:.4f}" for k, v in history[-1].items()))
@@ -214,6 +229,13 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--frame-every", type=positive_int, default=1)
     render.add_argument("--config", nargs="*", default=[], metavar="KEY=VALUE", help="config overrides")
     render.add_argument("--preset", help="a named config preset of the env (see its folder's SPEC)")
+    render.add_argument(
+        "--overlay",
+        nargs="?",
+        const="",
+        metavar="METRIC",
+        help="draw a metric's time series under the episode (default: the env's main emergence metric)",
+    )
     render.set_defaults(func=cmd_render)
 
     _add_train_parser(sub)

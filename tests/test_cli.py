@@ -85,3 +85,22 @@ def test_counts_must_be_positive(option, capsys):
     with pytest.raises(SystemExit):
         main(["render", "segregation_v0", option, "0"])
     assert f"argument {option}: expected an integer >= 1, got 0" in capsys.readouterr().err
+
+
+def test_render_overlay_draws_the_main_metric_under_every_frame(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    common = ["render", "segregation_v0", "--agent", "schelling", "--steps", "4", "--frame-every", "2"]
+    common += ["--config", "size=12"]
+    plain, overlaid = tmp_path / "plain.gif", tmp_path / "overlay.gif"
+    assert main([*common, "--out", str(plain)]) == 0
+    assert main([*common, "--out", str(overlaid), "--overlay"]) == 0
+    plain_frames, overlay_frames = imageio.mimread(plain), imageio.mimread(overlaid)
+    assert len(overlay_frames) == len(plain_frames) == 3  # the start + steps 2 and 4
+    height, width = plain_frames[0].shape[:2]
+    assert all(f.shape[0] > height and f.shape[1] == width for f in overlay_frames)
+    strips = [f[height:] for f in overlay_frames]
+    assert not (strips[0] == strips[-1]).all()  # the strip fills in as the episode plays
+    assert main([*common, "--out", str(tmp_path / "x.gif"), "--overlay", "unsatisfied"]) == 0
+    assert imageio.mimread(tmp_path / "x.gif")[0].shape == overlay_frames[0].shape
+    assert main([*common, "--out", str(tmp_path / "y.gif"), "--overlay", "nothing"]) == 2
+    assert "unknown metric 'nothing'" in capsys.readouterr().err

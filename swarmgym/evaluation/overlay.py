@@ -56,7 +56,8 @@ def overlay_series(
         threshold: a dashed line (the task's emergence threshold).
         frame_steps: the step each frame shows (0 = the start state); default spreads the frames evenly
             over 0..T, as ``swarmgym render`` records them (the start plus one frame per step or stride).
-        height: strip height in pixels (default a quarter of the frame height, at least 90).
+        height: strip height in pixels (default a quarter of the frame height, at least 90, rounded up
+            so that H + height is even, as H.264 in MP4 needs).
 
     Returns:
         (H + height, W, 3) uint8 frames.
@@ -70,7 +71,9 @@ def overlay_series(
     frame_height, width = frames[0].shape[:2]
     if any(f.shape != frames[0].shape for f in frames):
         raise ValueError("every frame must have the same shape")
-    height = height or max(90, frame_height // 4)
+    if not height:
+        height = max(90, frame_height // 4)
+        height += (frame_height + height) % 2
     chart, columns = _chart(values, width, height, label, threshold)
     if frame_steps is None:
         frame_steps = np.round(np.linspace(0, values.size, len(frames))).astype(int)

@@ -77,3 +77,5 @@ def test_overlay_appends_the_series_strip_up_to_each_frame():
     assert overlay_series([], series) == []
     with pytest.raises(ValueError, match="same shape"):
         overlay_series([frames[0], frames[0][:10]], series)
+    odd = overlay_series([np.zeros((675, 640, 3), dtype=np.uint8)], series)[0]
+    assert odd.shape[0] % 2 == 0  # H.264 (MP4) needs an even height
