@@ -3,7 +3,7 @@
 Copy b of the batched env is seeded ``seeds[b]`` (one batched env when the seeds are consecutive,
 else one env per seed), the agent acts on arrays through the Policy interface, and every metric the
 env reports is summarised two ways per seed: its ``final`` value at the end of the episode and its
-``steady`` state, the mean over the last third of the episode (models.md section F).
+``steady`` state, the mean over the last third of the episode (docs/models.md#scoring-emergence).
 """
 
 from __future__ import annotations

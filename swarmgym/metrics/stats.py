@@ -1,4 +1,4 @@
-"""Statistics for reporting results over seeds (models.md section F; Agarwal et al. 2021).
+"""Statistics for reporting results over seeds (docs/models.md#scoring-emergence; Agarwal et al. 2021).
 
 Pure functions of numbers; every resampling draws from a seeded ``numpy.random.Generator`` so a
 reported interval is reproducible. The aggregate tools follow ``rliable`` (Agarwal et al. 2021):

@@ -362,7 +362,10 @@ def late_polarisation(policy_name, steps, window, copies=4, **config):
     ("eta", "steps", "low", "high"), [(0.5, 400, 0.97, 1.0), (2.0, 600, 0.74, 0.83), (4.0, 300, 0.15, 0.32)]
 )
 def test_vicsek_agent_reproduces_the_published_curve(eta, steps, low, high):
-    """models.md A: density 4, N = 300 (L = 8.66); converged by ~400 steps, averaged over a late window."""
+    """Density 4, N = 300 (L = 8.66); converged by ~400 steps, averaged over a late window.
+
+    docs/models.md#vicsek-checked-numbers
+    """
     phi, _ = late_polarisation("vicsek", steps, steps // 2, n_agents=300, noise=eta)
     assert low < phi < high
 

@@ -22,7 +22,10 @@ def run_schelling(steps, seed=0, batch=4, agent="schelling", **config):
 
 @pytest.mark.parametrize(("tolerance", "low", "high"), [(0.3, 0.72, 0.78), (0.5, 0.84, 0.90)])
 def test_schelling_reproduces_published_similarity(tolerance, low, high):
-    """50×50 torus, 10 % vacancies: ≈ 0.50 at start, ≈ 0.75 at tau 0.3, ≈ 0.87 at tau 0.5 (models.md C)."""
+    """50×50 torus, 10 % vacancies: ≈ 0.50 at start, ≈ 0.75 at tau 0.3, ≈ 0.87 at tau 0.5.
+
+    docs/models.md#schelling-checked-numbers
+    """
     start, end = run_schelling(120, tolerance=tolerance)
     np.testing.assert_allclose(start["segregation"], 0.5, atol=0.02)
     assert np.all((end["segregation"] > low) & (end["segregation"] < high)), end["segregation"]

@@ -44,7 +44,7 @@ def logistic_step(stock: np.ndarray, harvest: np.ndarray, rate: float, capacity:
     """One step of the discrete logistic map with harvest: R <- max(R + r R (1 - R/K) - h, 0).
 
     Same fixed points as dR/dt = r R (1 - R/K) - h: a constant harvest h survives iff h <= r K / 4 (the
-    maximum sustainable yield, at R = K/2), stable for 0 < r < 2 (models.md, section D).
+    maximum sustainable yield, at R = K/2), stable for 0 < r < 2 (docs/models.md#commons-logistic-regrowth).
     """
     return np.maximum(stock + rate * stock * (1.0 - stock / capacity) - harvest, 0.0)
 
