@@ -22,10 +22,10 @@ Only the info dicts of finished sub-envs are filled; the others are empty dicts.
 
 The SuperSuit route (``supersuit.pettingzoo_env_to_vec_env_v1(swarmgym.make(...))`` then
 ``concat_vec_envs_v1(venv, n, num_cpus=0, base_class="stable_baselines3")``) also trains every env
-(``tests/test_learning.py`` checks it), with these caveats: ``venv.reset(seed=...)`` and ``PPO(seed=...)``
-raise ``AttributeError`` (seed with ``stable_baselines3.common.utils.set_random_seed`` instead); its
-copies are clones that cannot be reseeded one by one; ``TimeLimit.truncated`` is never set, so
-time-limit ends (every swarmgym episode) are treated as terminal and value targets are biased; each
+(``tests/training/test_learning.py`` checks it), with these caveats: ``venv.reset(seed=...)`` and
+``PPO(seed=...)`` raise ``AttributeError`` (seed with ``stable_baselines3.common.utils.set_random_seed``
+instead); its copies are clones that cannot be reseeded one by one; ``TimeLimit.truncated`` is never set,
+so time-limit ends (every swarmgym episode) are treated as terminal and value targets are biased; each
 step goes through per-agent dicts.
 """
 

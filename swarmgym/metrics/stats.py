@@ -5,7 +5,7 @@ reported interval is reproducible. The aggregate tools follow ``rliable`` (Agarw
 interquartile mean, stratified bootstrap CIs (runs resampled within each task), probability of
 improvement and performance profiles. They are written here rather than imported: rliable 1.2.0
 installs beside this project's pins but does not import (its ``arch`` dependency breaks on pandas 3),
-and ``tests/evaluation/test_stats.py`` checks them against hand-computed cases.
+and ``tests/metrics/test_stats.py`` checks them against hand-computed cases.
 """
 
 from __future__ import annotations

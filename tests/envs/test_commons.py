@@ -1,4 +1,4 @@
-"""commons_v0: social metrics by hand, regrowth rule, logistic map, beam removal, tragedy of the commons."""
+"""commons_v0: inequity terms, regrowth rule, logistic map, beam removal, tragedy of the commons."""
 
 import numpy as np
 import pytest
@@ -18,7 +18,6 @@ from swarmgym.envs.commons.dynamics import (
     _inequity,
 )
 from swarmgym.envs.commons.metrics import disc_counts, logistic_step, regrowth_probability
-from swarmgym.metrics.social import efficiency, equality, gini, peace, social_outcomes, sustainability
 from swarmgym_agents.registry import load_policy
 
 # One patch (radius 2, 13 cells) centred at (5, 5) of a walled 12x12 grid: the "regular" layout.
@@ -41,37 +40,7 @@ def place(state, cells, facing):
     state.facing[:] = np.asarray(facing)
 
 
-# ---------------------------------------------------------------- social metrics (Perolat et al. 2017)
-def test_equality_exact_cases():
-    assert equality(np.full(7, 3.0)) == pytest.approx(1.0)
-    for n in (2, 5, 10):
-        one_holder = np.zeros(n)
-        one_holder[n // 2] = 12.0
-        assert equality(one_holder) == pytest.approx(1.0 / n)
-    assert equality(np.zeros(4)) == pytest.approx(1.0)  # documented convention: nobody earned anything
-
-
-def test_gini_hand_cases_and_batch_axis():
-    assert gini(np.array([0.0, 0.0, 1.0, 1.0])) == pytest.approx(8 / 16)  # Σ|xi - xj| = 8, 2 N Σx = 16
-    assert gini(np.array([1.0, 2.0, 3.0])) == pytest.approx(8 / 36)
-    x = np.random.default_rng(0).random((3, 9))
-    brute = np.abs(x[:, :, None] - x[:, None, :]).sum(axis=(1, 2)) / (2 * 9 * x.sum(axis=1))
-    np.testing.assert_allclose(gini(x), brute)
-
-
-def test_efficiency_sustainability_peace_raw_forms():
-    assert efficiency(np.array([3.0, 1.0]), 4) == pytest.approx(1.0)
-    # Agent 0 rewarded at t = 4 and 6 (mean 5), agent 1 never (contributes 0): S = 5 / 2.
-    assert sustainability(np.array([10, 0]), np.array([2, 0])) == pytest.approx(2.5)
-    assert peace(np.zeros(6), 1000) == pytest.approx(6.0)  # nobody tagged: P = N
-    assert peace(np.array([25, 0]), 100) == pytest.approx(1.75)
-    out = social_outcomes(np.ones((2, 4)), np.full((2, 4), 50), np.ones((2, 4)), np.zeros((2, 4)), 100)
-    np.testing.assert_allclose(out["peace"], 4.0)
-    np.testing.assert_allclose(out["peace_fraction"], 1.0)
-    np.testing.assert_allclose(out["efficiency_per_agent"], 0.01)
-    np.testing.assert_allclose(out["sustainability_fraction"], 0.5)
-
-
+# ---------------------------------------------------- inequity terms of the reward (Perolat et al. 2017)
 def test_inequity_terms_match_brute_force():
     e = np.random.default_rng(1).integers(0, 5, (2, 7)).astype(float)  # ties included
     envy, guilt = _inequity(e)
@@ -223,7 +192,7 @@ def test_beam_removes_after_configured_hits_for_exactly_t_steps():
     obs = model.observe(state)
     removed = model.channels.index("self_removed")
     assert (obs[0, 1, ..., removed] == 1).all() and (obs[0, 1, ..., -1] == 3).all()
-    assert not obs[0, 1, ..., : removed].any()
+    assert not obs[0, 1, ..., :removed].any()
     assert model.global_state(state)[0, 1, 5, 2] == 0  # not on the grid
     tombstone = model.channels.index("removed")
     assert obs[0, 2, 0, 4, tombstone] == 1  # agent 2 at (3,3) facing up sees (1,5) two ahead, two right

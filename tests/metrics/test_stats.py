@@ -74,3 +74,17 @@ def test_performance_profile_by_hand():
     two = performance_profile({"a": [0, 1, 2, 3], "b": [5, 5]}, [0.5], n_resamples=50)
     np.testing.assert_allclose(two["fraction"], [(0.75 + 1.0) / 2])
     assert np.all(two["low"] <= two["fraction"]) and np.all(two["fraction"] <= two["high"])
+
+
+def test_statistics_by_hand():
+    assert interquartile_mean([1, 2, 3, 4, 5, 6, 7, 8]) == pytest.approx(4.5)  # mean of 3..6
+    assert bootstrap_ci([2.0, 2.0, 2.0]) == (2.0, 2.0)
+    assert bootstrap_ci([4.0]) == (4.0, 4.0)
+    values = np.arange(10.0)
+    low, high = bootstrap_ci(values, seed=1)
+    assert low < 4.5 < high and (low, high) == bootstrap_ci(values, seed=1)
+    assert 2.0 < low and high < 7.0  # the CI of a mean of 10 values is much narrower than their range
+    summary = mean_ci(values)
+    assert summary["mean"] == 4.5 and summary["n"] == 10
+    low, high = stratified_bootstrap_ci({"a": [1.0, 1.0], "b": [3.0, 3.0]}, np.mean)
+    assert low == high == 2.0
