@@ -1,0 +1,113 @@
+"""The commons cooperation evidence: selfish and social-preference learners beside the rule-based agents.
+
+    python examples/commons_cooperation.py                      # train what is missing, evaluate, table
+    python examples/commons_cooperation.py --only greedy restrained mfq_selfish
+    python examples/commons_cooperation.py --no-train           # evaluate the runs that exist
+
+Each learner trains with `swarmgym train commons_v0 --algo ALGO --steps STEPS --seed 0 --preference P
+--out runs/coop/NAME` (commons' learning config: the small preset, 1,000-step episodes, gamma 0.99); a
+finished run is not trained again. Every population plays all four agents of the small preset for
+1,000 steps on the held-out seeds 10000-10009 (`swarmgym scenario --env commons_v0 --preset small
+--members AGENT=4 --max-cycles 1000 --seeds ...`), rewards and metrics always the env's selfish ones.
+Writes runs/coop/evidence.json and prints the markdown table of docs/cooperation.md.
+"""
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+from swarmgym.core.io import write_json
+from swarmgym.evaluation.scenarios import run_population
+from swarmgym.registry import spec
+from swarmgym.training import train
+
+SEEDS = list(range(10000, 10010))
+LEARNERS = {  # name: (algo, agent-steps, preference)
+    "ppo_selfish": ("ppo", 2_000_000, None),
+    "ppo_prosocial": ("ppo", 2_000_000, "prosocial:alpha=1"),
+    "ppo_inequity": ("ppo", 2_000_000, "inequity:alpha=5,beta=0.05"),
+    "ppo_envy": ("ppo", 2_000_000, "inequity:alpha=5,beta=0"),
+    "mfq_selfish": ("mfq", 1_000_000, None),
+    "mfq_prosocial": ("mfq", 1_000_000, "prosocial:alpha=1"),
+    "mfq_inequity": ("mfq", 1_000_000, "inequity:alpha=5,beta=0.05"),
+    "mfq_envy": ("mfq", 1_000_000, "inequity:alpha=5,beta=0"),
+}
+RULES = ["greedy", "restrained", "sanctioner", "random"]
+COLUMNS = [  # (summary key, header, format)
+    ("efficiency", "U", "{:.3f}"),
+    ("equality", "E", "{:.2f}"),
+    ("sustainability", "S", "{:.0f}"),
+    ("peace", "P", "{:.2f}"),
+    ("stock", "final stock", "{:.1f}"),
+    ("beams_per_step", "beams / step", "{:.3f}"),
+    ("targeted_fraction", "targeted", "{:.2f}"),
+]
+
+
+def train_learner(name: str, root: Path) -> dict:
+    """Train (or find) one learner; return what its run.json says about the training."""
+    from swarmgym_agents.preferences import Preference
+
+    algo, steps, preference = LEARNERS[name]
+    out = root / name
+    if not (out / "run.json").exists() or json.loads((out / "run.json").read_text())["steps_done"] < steps:
+        resume = (out / "run.json").exists()
+        train(
+            None if resume else "commons_v0", None if resume else algo, out, steps=steps, seed=0,
+            preference=Preference.parse(preference).record(), eval_seeds=0, resume=resume, progress=False,
+        )  # fmt: skip
+    run = json.loads((out / "run.json").read_text())
+    return {"agent": f"{algo}:{out}", "steps": run["steps_done"], "wall_s": run.get("wall_seconds")}
+
+
+def cell(summary: dict, key: str, fmt: str) -> str:
+    """``mean [low, high]`` or a dash where there is no sample (no beam hit: no targeted fraction)."""
+    value = summary.get(key)
+    if value is None:
+        return "—"
+    return f"{fmt.format(value['mean'])} [{fmt.format(value['low'])}, {fmt.format(value['high'])}]"
+
+
+def main() -> None:
+    """Train, evaluate, print and save."""
+    formatter = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=formatter)
+    parser.add_argument("--only", nargs="*", default=None, help=f"a subset of {RULES + list(LEARNERS)}")
+    parser.add_argument("--root", default="runs/coop")
+    parser.add_argument("--no-train", action="store_true", help="evaluate only the runs that exist")
+    args = parser.parse_args()
+    root = Path(args.root)
+    names = args.only or RULES + list(LEARNERS)
+    rows = {}
+    for name in names:
+        training = {"agent": name, "steps": 0, "wall_s": 0.0}
+        if name in LEARNERS:
+            if args.no_train and not (root / name / "run.json").exists():
+                continue
+            training = train_learner(name, root) if not args.no_train else {
+                "agent": f"{LEARNERS[name][0]}:{root / name}", "steps": None, "wall_s": None}  # fmt: skip
+        start = time.time()
+        result = run_population(
+            "commons_v0", [(training["agent"], 4)], SEEDS, config=spec("commons_v0").preset("small"),
+            max_cycles=1000,
+        )  # fmt: skip
+        rows[name] = {"training": training, "summary": result["summary"], "eval_wall_s": time.time() - start,
+                      "members": result["members"]}  # fmt: skip
+        print(f"{name}: U {cell(result['summary'], 'efficiency', '{:.3f}')}", flush=True)
+    previous = json.loads((root / "evidence.json").read_text()) if (root / "evidence.json").exists() else {}
+    write_json(root / "evidence.json", {**previous, **rows})
+    print("\n| agent | " + " | ".join(h for _, h, _ in COLUMNS) + " | collapsed | agent-steps | train wall |")
+    print("|---" * (len(COLUMNS) + 4) + "|")
+    for name, row in rows.items():
+        summary, training = row["summary"], row["training"]
+        collapsed = round(summary["collapsed"]["mean"] * summary["collapsed"]["n"])
+        cells = [cell(summary, key, fmt) for key, _, fmt in COLUMNS]
+        steps = f"{training['steps']:,}" if training["steps"] else "—"
+        wall = f"{training['wall_s']:.0f} s" if training["wall_s"] else "—"
+        count = f"{collapsed} / {summary['collapsed']['n']}"
+        print(f"| {name} | " + " | ".join(cells) + f" | {count} | {steps} | {wall} |")
+
+
+if __name__ == "__main__":
+    main()
