@@ -1,8 +1,10 @@
-"""Learned agents by name: ``ppo:PATH``, ``mfq:PATH``, ``mfac:PATH``.
+"""Learned agents by name: ``ppo:PATH``, ``mfq:PATH``, ``mfac:PATH``, ``rllib:PATH``.
 
 PATH is a run folder written by ``swarmgym train`` (its ``model.zip`` / ``model.pt``, or the latest
-checkpoint while training runs) or a model file. The loaded policy must fit the env it acts in: same
-observation shape and action space, else a ``ValueError`` names both.
+checkpoint while training runs) or a model file. An RLlib run's ``model.pt`` is the exported policy
+(:mod:`swarmgym_agents.integrations.window_net`): it loads with torch alone, Ray is not needed. The
+loaded policy must fit the env it acts in: same observation shape and action space, else a
+``ValueError`` names both.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from pathlib import Path
 from swarmgym.core.model import SwarmModel
 from swarmgym_agents.base import Policy
 
-LEARNED = ("ppo", "mfq", "mfac")
+LEARNED = ("ppo", "mfq", "mfac", "rllib")
 
 
 def _model_file(path: Path, suffix: str) -> Path:
@@ -43,6 +45,15 @@ def load_learned(name: str, model: SwarmModel, seed: int | None = None) -> Polic
             policy = PPOPolicy(file)
         except Exception as error:  # SB3 raises many types for a damaged zip
             raise ValueError(f"corrupt ppo checkpoint {file}: {error}") from None
+        obs_shape, action_space = tuple(policy.observation_space.shape), policy.action_space
+    elif algo == "rllib":
+        from swarmgym_agents.integrations.window_net import WindowNetPolicy
+
+        file = _model_file(Path(path_text), ".pt")
+        try:
+            policy = WindowNetPolicy(file, seed=seed)
+        except Exception as error:  # torch raises many types for a damaged file
+            raise ValueError(f"corrupt rllib policy file {file}: {error}") from None
         obs_shape, action_space = tuple(policy.observation_space.shape), policy.action_space
     else:
         from swarmgym_agents.mean_field import MeanFieldPolicy, load_checkpoint

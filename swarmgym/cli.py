@@ -25,6 +25,7 @@ from swarmgym.training import (
     TrainingInterrupted,
     agent_config,
     config_overrides,
+    read_run,
     train,
 )
 from swarmgym_agents import load_policy, policy_names, rollout_parallel
@@ -126,6 +127,16 @@ def cmd_train(args: argparse.Namespace) -> int:
     check_writable(args.out, folder=True)
     if args.env_id is None and (not args.resume or args.config or args.preset):
         raise ValueError("name the env (one of " + ", ".join(sorted(ENVS)) + ")")
+    hyper = parse_overrides(args.hyper)
+    if args.policy is not None:
+        hyper["policy"] = args.policy
+    run_file = Path(args.out) / "run.json"
+    if args.resume and run_file.is_file() and read_run(run_file)["algo"] == "rllib":
+        args.backend = "rllib"  # --resume continues the run with the backend that started it
+    if args.backend == "rllib":
+        return _train_rllib(args, hyper)
+    if args.address is not None or args.num_env_runners is not None:
+        raise ValueError("--address and --num-env-runners need --backend rllib")
     if args.resume:
         train(
             args.env_id,
@@ -147,10 +158,42 @@ def cmd_train(args: argparse.Namespace) -> int:
         checkpoint_every=args.checkpoint_every,
         num_copies=args.copies,
         max_cycles=args.max_cycles,
-        hyper=parse_overrides(args.hyper),
+        hyper=hyper,
         preference=Preference.parse(args.preference).record(),
         eval_seeds=args.eval_seeds,
         progress=not args.no_progress,
+    )
+    return 0
+
+
+def _train_rllib(args: argparse.Namespace, hyper: dict) -> int:
+    """``swarmgym train --backend rllib``: RLlib PPO on a local Ray or a cluster (``--address``)."""
+    if args.algo not in (None, "ppo"):
+        raise ValueError(f"--backend rllib trains PPO, not {args.algo}")
+    if args.copies is not None:
+        raise ValueError("--backend rllib sets copies per env runner: --hyper copies_per_runner=B")
+    try:
+        from swarmgym.training.rllib import train_rllib
+    except ImportError as error:
+        raise ValueError(f"--backend rllib needs Ray: pip install 'swarmgym[rllib]' ({error})") from None
+    runners = 2 if args.num_env_runners is None else args.num_env_runners
+    if args.resume:
+        train_rllib(args.env_id, args.out, steps=args.steps, resume=True, num_env_runners=runners,
+                    address=args.address)
+        return 0
+    train_rllib(
+        args.env_id,
+        args.out,
+        steps=args.steps,
+        seed=args.seed,
+        config=config_overrides(args.config, args.preset, args.env_id),
+        max_cycles=args.max_cycles,
+        num_env_runners=runners,
+        address=args.address,
+        checkpoint_every=args.checkpoint_every,
+        hyper=hyper,
+        eval_seeds=args.eval_seeds,
+        preference=Preference.parse(args.preference).record(),
     )
     return 0
 
@@ -195,6 +238,28 @@ def _add_train_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--max-cycles", type=positive_int, default=None, help="episode length")
     parser.add_argument("--eval-seeds", type=int, default=5, help="seeds of the final evaluation (0: skip)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument(
+        "--policy",
+        default=None,
+        choices=("auto", "mlp", "cnn"),
+        help="PPO network reading the k×k window: mlp, cnn (3×3 convolutions) or auto (the env's default)",
+    )
+    parser.add_argument(
+        "--backend",
+        default="native",
+        choices=("native", "rllib"),
+        help="native (SB3 PPO / MF-Q / MF-AC in this process) or rllib (PPO on Ray: pip install "
+        "'swarmgym[rllib]'); --resume uses the run's",
+    )
+    parser.add_argument(
+        "--address", default=None, help="rllib: Ray cluster to join (auto, ray://HEAD:10001); default: local"
+    )
+    parser.add_argument(
+        "--num-env-runners",
+        type=int,
+        default=None,
+        help="rllib: sampling worker processes (default 2; 0 samples in the driver)",
+    )
     parser.set_defaults(func=cmd_train)
 
 
