@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import html
+import json
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -279,8 +280,10 @@ def tasks_table(tasks: Sequence[Task]) -> Table:
     return Table([*headers, "hash"], rows)
 
 
-def document(results: Sequence[Mapping[str, Any]]) -> list[Section]:
-    """The whole leaderboard as sections (the README and the HTML page render this)."""
+def document(
+    results: Sequence[Mapping[str, Any]], dilemmas: Sequence[Mapping[str, Any]] = ()
+) -> list[Section]:
+    """The whole leaderboard as sections (the README and the HTML page render them); diagrams last."""
     by_task: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     for result in results:
         by_task[result["task"]["id"]].append(result)
@@ -307,7 +310,62 @@ def document(results: Sequence[Mapping[str, Any]]) -> list[Section]:
             sections.append(task_section(task, by_task[task_id]))
     if results:
         sections.append(summary_section(results))
+    sections += [dilemma_section(diagram) for diagram in dilemmas]
     return sections
+
+
+def load_dilemmas(directory: str | Path) -> list[dict[str, Any]]:
+    """The Schelling diagrams in ``directory`` (``schelling_<env>.json``, each beside its PNG), by env."""
+    return [json.loads(path.read_text()) for path in sorted(Path(directory).glob("schelling_*.json"))]
+
+
+def dilemma_section(diagram: Mapping[str, Any]) -> Section:
+    """One Schelling diagram (``swarmgym schelling-diagram``): the verdict, its table and its PNG."""
+    env_id, checks = diagram["env_id"], diagram["dilemma"]
+    cooperator, defector = diagram["cooperator"]["agent"], diagram["defector"]["agent"]
+    seeds = " ".join(str(s) for s in diagram["seeds"])
+    ahead = [x for x, gain in enumerate(checks["defector_advantage"]) if gain > 0]
+    kind = {
+        (True, True): "a prisoner's dilemma (greed and fear)",
+        (False, True): "a stag hunt (fear, no greed)",
+        (True, False): "a game of chicken (greed, no fear)",
+        (False, False): "no dilemma (neither greed nor fear)",
+    }
+    ratio, all_c, all_d = (
+        checks[k] for k in ("all_cooperate_over_all_defect", "all_cooperate_return", "all_defect_return")
+    )
+    at = ", ".join(map(str, ahead)) or "no"
+    verdict = (
+        f"Measured: all agents playing `{cooperator}` earn {all_c:.1f} per agent, {ratio:.1f}× the "
+        f"{all_d:.1f} of all playing `{defector}`; defecting pays the individual when x = {at} other "
+        f"agents cooperate. With these two agents the game is {kind[(checks['greed'], checks['fear'])]}."
+    )
+    how = (
+        f"{diagram['n_agents']} agents, {diagram['max_cycles']} steps, c agents `{cooperator}` and the rest "
+        f"`{defector}` on seeded random indices, {diagram['samples_per_point']} samples per point (seeds "
+        f"{seeds} × {diagram['copies']} copies); mean return per agent with 95 % bootstrap CI. Made by "
+        f"`swarmgym schelling-diagram {env_id} --cooperator {cooperator} --defector {defector} --seeds "
+        f"{seeds} --copies {diagram['copies']} --out leaderboard/dilemmas`."
+    )
+    rows = []
+    for row in diagram["rows"]:
+        cells = [row[key] for key in ("cooperator_return", "defector_return", "group_return")]
+        rows.append(
+            [str(row["cooperators"])]
+            + ["—" if c is None else _ci(c, 1) for c in cells]
+            + [f"{row['collapse_rate']:.2f}" if row["collapse_rate"] is not None else "—"]
+        )
+    return Section(
+        f"Social dilemma: {env_id}",
+        paragraphs=[verdict, how],
+        tables=[
+            Table(
+                ["cooperators c", "cooperator return", "defector return", "group return", "collapse rate"],
+                rows,
+            )
+        ],
+        images=[(f"Schelling diagram of {env_id}", f"dilemmas/schelling_{env_id}.png")],
+    )
 
 
 # -- rendering -------------------------------------------------------------------------------------
@@ -419,7 +477,7 @@ def build(directory: str | Path = "leaderboard", plots: bool = True) -> dict[str
     """Write ``README.md``, ``plots/*.png`` and ``index.html`` from ``directory/results``."""
     directory = Path(directory)
     results = load_results(directory / "results")
-    sections = document(results)
+    sections = document(results, load_dilemmas(directory / "dilemmas"))
     readme = directory / "README.md"
     with atomic_path(readme) as temp:
         temp.write_text(render_markdown(sections))

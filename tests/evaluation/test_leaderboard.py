@@ -21,7 +21,9 @@ CHROMIUM = "/usr/bin/chromium"
 
 def test_readme_is_exactly_what_build_produces():
     results = leaderboard.load_results(BOARD / "results")
-    expected = leaderboard.render_markdown(leaderboard.document(results))
+    dilemmas = leaderboard.load_dilemmas(BOARD / "dilemmas")
+    assert [d["env_id"] for d in dilemmas] == ["commons_v0"], "the commons Schelling diagram is missing"
+    expected = leaderboard.render_markdown(leaderboard.document(results, dilemmas))
     assert (BOARD / "README.md").read_text() == expected, "run `swarmgym leaderboard build`"
 
 
@@ -155,3 +157,23 @@ def test_the_page_renders_in_a_headless_browser(built, tmp_path):
     page.feed(dom)
     assert page.tags.count("table") == 3 and len(page.images) == 3
     assert "consensus/kuramoto-local" in dom
+
+
+def test_dilemma_section_states_the_measured_game():
+    cell = {"mean": 1.0, "low": 0.5, "high": 1.5}
+    diagram = {
+        "env_id": "commons_v0", "cooperator": {"agent": "restrained"}, "defector": {"agent": "greedy"},
+        "n_agents": 2, "max_cycles": 10, "seeds": [0], "copies": 2, "samples_per_point": 2,
+        "rows": [{"cooperators": c, "cooperator_return": None if c == 0 else cell,
+                  "defector_return": None if c == 2 else cell, "group_return": cell, "collapse_rate": 0.5}
+                 for c in range(3)],
+        "dilemma": {"all_cooperate_return": 8.0, "all_defect_return": 2.0,
+                    "all_cooperate_over_all_defect": 4.0, "defector_advantage": [1.0, 0.5],
+                    "greed": True, "fear": True},
+    }  # fmt: skip
+    section = leaderboard.dilemma_section(diagram)
+    assert "4.0× the 2.0" in section.paragraphs[0] and "x = 0, 1" in section.paragraphs[0]
+    assert "prisoner's dilemma" in section.paragraphs[0]
+    assert section.tables[0].rows[0] == ["0", "—", "1.0 [0.5, 1.5]", "1.0 [0.5, 1.5]", "0.50"]
+    diagram["dilemma"].update(greed=False, defector_advantage=[1.0, -0.5])
+    assert "stag hunt" in leaderboard.dilemma_section(diagram).paragraphs[0]
