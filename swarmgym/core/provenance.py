@@ -18,6 +18,13 @@ PACKAGES = ("swarmgym", "numpy", "gymnasium", "pettingzoo", "torch", "stable-bas
 """Distributions whose versions are recorded (``None`` where one is not installed)."""
 
 
+def _git(folder: Path, *args: str) -> str:
+    """The output of ``git -C folder args``; ``SubprocessError`` if it fails or takes over 10 s."""
+    return subprocess.run(
+        ["git", "-C", str(folder), *args], capture_output=True, text=True, timeout=10, check=True
+    ).stdout
+
+
 def git_state(folder: Path | None = None) -> tuple[str | None, bool | None]:
     """(HEAD commit, whether tracked files have uncommitted changes) of the checkout holding ``folder``.
 
@@ -28,20 +35,8 @@ def git_state(folder: Path | None = None) -> tuple[str | None, bool | None]:
     if not (folder / ".git").exists():
         return None, None
     try:
-        commit = subprocess.run(
-            ["git", "-C", str(folder), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout.strip()
-        status = subprocess.run(
-            ["git", "-C", str(folder), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout
+        commit = _git(folder, "rev-parse", "HEAD").strip()
+        status = _git(folder, "status", "--porcelain", "--untracked-files=no")
     except (OSError, subprocess.SubprocessError):
         return None, None
     if not commit:

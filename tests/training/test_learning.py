@@ -21,24 +21,19 @@ TINY_HYPER = {
 }
 
 
+def tiny(algo, **changes):
+    """``train`` keywords of a tiny quiet run on SMALL, with ``changes``."""
+    kwargs = dict(config=SMALL, num_copies=2, max_cycles=10, hyper=TINY_HYPER[algo], progress=False)
+    return {**kwargs, "verbose": False, **changes}
+
+
 # -- train -> checkpoint -> resume -> evaluate -----------------------------------------------------
 @pytest.mark.parametrize("algo", ["ppo", "mfq", "mfac"])
 def test_train_interrupted_resumes_to_the_same_steps_and_loads_by_name(algo, tmp_path, monkeypatch):
     import swarmgym.training.trainer as training
 
     out = tmp_path / algo
-    kwargs = dict(
-        steps=600,
-        seed=1,
-        config=SMALL,
-        checkpoint_every=200,
-        num_copies=2,
-        max_cycles=10,
-        hyper=TINY_HYPER[algo],
-        eval_seeds=2,
-        progress=False,
-        verbose=False,
-    )
+    kwargs = tiny(algo, steps=600, seed=1, checkpoint_every=200, eval_seeds=2)
     real_write = training.write_json
 
     def killed_after_first_checkpoint(path, data):
@@ -74,18 +69,7 @@ def test_train_interrupted_resumes_to_the_same_steps_and_loads_by_name(algo, tmp
 @pytest.mark.parametrize("algo", ["ppo", "mfq", "mfac"])
 def test_training_is_deterministic_given_the_seed(algo, tmp_path):
     def weights(name):
-        kwargs = dict(
-            steps=300,
-            seed=3,
-            config=SMALL,
-            num_copies=2,
-            max_cycles=10,
-            hyper=TINY_HYPER[algo],
-            eval_seeds=0,
-            progress=False,
-            verbose=False,
-        )
-        train("segregation_v0", algo, tmp_path / name, **kwargs)
+        train("segregation_v0", algo, tmp_path / name, **tiny(algo, steps=300, seed=3, eval_seeds=0))
         if algo == "ppo":
             from stable_baselines3 import PPO
 
@@ -125,19 +109,8 @@ def test_bad_inputs_get_clear_errors(tmp_path):
 
 
 def test_a_checkpoint_refuses_an_env_of_another_shape(tmp_path):
-    train(
-        "segregation_v0",
-        "mfq",
-        tmp_path / "r",
-        steps=100,
-        config=SMALL,
-        num_copies=1,
-        max_cycles=5,
-        hyper=TINY_HYPER["mfq"],
-        eval_seeds=0,
-        progress=False,
-        verbose=False,
-    )
+    kwargs = tiny("mfq", steps=100, num_copies=1, max_cycles=5, eval_seeds=0)
+    train("segregation_v0", "mfq", tmp_path / "r", **kwargs)
     other = swarmgym.make_model("segregation_v0", **SMALL, view_size=7)
     with pytest.raises(ValueError, match="trained on observations"):
         load_policy(f"mfq:{tmp_path / 'r'}", "segregation_v0", other)
