@@ -23,7 +23,7 @@ from pathlib import Path
 
 import swarmgym
 from swarmgym.evaluation import leaderboard
-from swarmgym.evaluation.results import entry_key, evaluate_task, write_result
+from swarmgym.evaluation.results import entry_key, evaluate_task, read_result, write_result
 from swarmgym.evaluation.tasks import TASKS
 from swarmgym.registry import spec
 from swarmgym.training import ALGOS, learning_spec, train
@@ -91,9 +91,9 @@ def main() -> None:
             result = evaluate_task(target, f"{algo}:{run_dir}", workers=args.workers)
             path = Path(args.root) / "results" / f"{entry_key(result)}.json"
             write_result(path, result)
-            existing = Path(args.dir) / "results" / path.name
-            if existing.exists():
-                existing.unlink()  # a rerun replaces the entry of the same run
+            for existing in (Path(args.dir) / "results").glob(f"{TASKS[target].slug}__{algo}-seed*.json"):
+                if read_result(existing, strict=False)["agent"]["name"] == result["agent"]["name"]:
+                    existing.unlink()  # a rerun replaces the entry of the same run
             leaderboard.submit(path, args.dir, rebuild=False)
             score = result["aggregates"]["normalised_score"]
             print(f"{target:34s} {algo}:{run_dir}  normalised {score['mean']:.3f}", flush=True)

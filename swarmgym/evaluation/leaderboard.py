@@ -87,10 +87,17 @@ def submit(result_path: str | Path, directory: str | Path = "leaderboard", rebui
     if target.exists():
         raise ValueError(f"{result_path}: the leaderboard already has this entry ({target}); remove it first")
     if agent["kind"] == "learned":
-        for other in load_results(results_dir) if results_dir.exists() else []:
-            same = other["agent"].get("checkpoint_sha256") == agent["checkpoint_sha256"]
-            if same and other["task"]["id"] == task.id:
-                raise ValueError(f"{result_path}: this checkpoint is already on {task.id}")
+        for path in sorted(results_dir.glob("*.json")) if results_dir.exists() else []:
+            other = read_result(path, strict=False)
+            if other["task"]["id"] != task.id:
+                continue
+            if other["agent"].get("checkpoint_sha256") == agent["checkpoint_sha256"]:
+                raise ValueError(f"{result_path}: this checkpoint is already on {task.id} ({path})")
+            if other["agent"]["name"] == agent["name"]:
+                raise ValueError(
+                    f"{result_path}: {agent['name']} is already on {task.id} ({path}); remove that file to "
+                    "replace the entry"
+                )
     write_result(target, result, replace=False)
     if rebuild:
         build(directory)

@@ -95,9 +95,11 @@ def agent_identity(agent: str, task: Task) -> dict[str, Any]:
                 "steps",
                 "steps_done",
                 "hyper",
+                "hyper_full",
                 "config",
                 "max_cycles",
                 "num_copies",
+                "preference",
             )
         },
     }
@@ -138,7 +140,15 @@ def entry_label(agent: Mapping[str, Any]) -> str:
     if agent["kind"] != "learned":
         return agent["name"]
     training = agent["training"]
-    return f"{agent['algo']} (seed {training['seed']}, {training['steps_done'] / 1e6:.2g}M steps)"
+    preference = f", {preference_label(agent)}" if training.get("preference") else ""
+    return f"{agent['algo']} (seed {training['seed']}, {training['steps_done'] / 1e6:.2g}M steps{preference})"
+
+
+def preference_label(agent: Mapping[str, Any]) -> str:
+    """The social preference a learned agent trained with, e.g. ``prosocial(a=1)``; ``selfish`` if none."""
+    from swarmgym_agents.preferences import Preference
+
+    return Preference.parse(agent.get("training", {}).get("preference")).label()
 
 
 def entry_key(result: Mapping[str, Any]) -> str:
@@ -446,7 +456,9 @@ def to_marl_eval(results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         family, _, name = result["task"]["id"].partition("/")
         agent = result["agent"]
         learned = agent["kind"] == "learned"
-        algo = agent["algo"] if learned else agent["name"]
+        algo = agent["name"] if not learned else agent["algo"]
+        if learned and agent["training"].get("preference"):
+            algo = f"{algo}-{preference_label(agent)}"  # a preference makes another algorithm
         seed = int(agent["training"]["seed"]) if learned else 0
         steps = int(agent["training"]["steps_done"]) if learned else 0
         metrics = {

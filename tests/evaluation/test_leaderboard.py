@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from swarmgym.evaluation import leaderboard
-from swarmgym.evaluation.results import entry_key, read_result
+from swarmgym.evaluation.results import entry_key, entry_label, read_result
 from swarmgym.evaluation.tasks import TASKS
 
 BOARD = Path(__file__).resolve().parents[2] / "leaderboard"
@@ -82,6 +82,17 @@ def test_submit_refuses_a_learned_entry_over_the_budget(tmp_path):
     path.write_text(json.dumps(data))
     target = leaderboard.submit(path, tmp_path / "board", rebuild=False)
     assert target.stem == entry_key(read_result(target)) and "ppo-seed0-abababab" in target.stem
+    data["agent"]["checkpoint_sha256"] = "cd" * 32  # the same run retrained: another checkpoint, same name
+    path.write_text(json.dumps(data))
+    with pytest.raises(ValueError, match="ppo:runs/x is already on consensus/kuramoto-local"):
+        leaderboard.submit(path, tmp_path / "board", rebuild=False)
+
+
+def test_a_learned_entry_names_its_social_preference():
+    agent = {"kind": "learned", "algo": "ppo", "training": {"seed": 3, "steps_done": 2_000_000}}
+    assert entry_label(agent) == "ppo (seed 3, 2M steps)"
+    agent["training"]["preference"] = {"kind": "prosocial", "alpha": 1.0}
+    assert entry_label(agent) == "ppo (seed 3, 2M steps, prosocial(a=1))"
 
 
 class _Page(HTMLParser):
