@@ -12,6 +12,13 @@ path is measured both without (``dict``) and with (``dict+i``) the emergence met
     python benchmarks/bench_envs.py --envs flocking_v0 --preset fast   # a named preset
     python benchmarks/bench_envs.py --envs flocking_v0 --tune-malloc   # glibc keeps freed memory
 
+Issue 17's target rows come with every table: ``numpy-ref`` is the near-limit numpy reference (N
+agents random-walking on a torus, 11×11 uint8 windows cut by fancy-indexing a wrap-padded
+``sliding_window_view``), measured in the same run at each N when k = 11 is in the grid; the ``#``
+lines after the table give, per env (one copy, k = 11), the fixed-cost ratio (per-agent cost at
+N = 100 over that at N = 1,000; target at most 3) and the rate at N = 10,000 over the reference's
+(target at least 0.5 for the lattice envs).
+
 ``--tune-malloc`` runs each configuration with ``MALLOC_MMAP_THRESHOLD_`` and ``MALLOC_TRIM_THRESHOLD_``
 set to 1 GB, so glibc reuses freed blocks instead of returning them to the OS and page-faulting
 them back in on the next step (it matters for flocking's many per-pair temporaries).
@@ -93,6 +100,32 @@ def measure_window(n, k, repeats, seconds):
     return {"agents": n, "agent_steps_per_s": rate * n}
 
 
+def measure_reference(n, k, repeats, seconds):
+    """The near-limit numpy reference: N agents random-walking on an L×L torus (90 % occupancy bound),
+    an occupancy raster rebuilt per step, and every agent's k×k uint8 window cut by fancy-indexing a
+    wrap-padded ``sliding_window_view``: about the least numpy work a lattice step with views can do."""
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    size = int(np.ceil(np.sqrt(n / 0.9)))
+    rng = np.random.default_rng(0)
+    cells = rng.permutation(size * size)[:n]
+    position = [np.divmod(cells, size)]
+    moves = rng.integers(-1, 2, (8, 2, n))
+    raster = np.zeros((size, size), dtype=np.uint8)
+
+    def step(i):
+        rows, cols = position[0]
+        rows, cols = (rows + moves[i % 8, 0]) % size, (cols + moves[i % 8, 1]) % size
+        position[0] = rows, cols
+        raster[...] = 0
+        raster[rows, cols] = 1
+        view = sliding_window_view(np.pad(raster, k // 2, mode="wrap"), (k, k))
+        return view[rows, cols]
+
+    rate = timed_runs(step, repeats, seconds)
+    return {"agents": n, "agent_steps_per_s": rate * n}
+
+
 def run_one(args):
     env_id, n, k, batch, path = args.one.split(",")
     n, k, batch = int(n), int(k), int(batch)
@@ -104,6 +137,8 @@ def run_one(args):
         result = measure_dict(
             env_id, n, k, args.repeats, args.seconds, with_info=path == "dict+i", preset=args.preset
         )
+    elif path == "ref":
+        result = measure_reference(n, k, args.repeats, args.seconds)
     else:
         result = measure_window(n, k, args.repeats, args.seconds)
     result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -148,6 +183,9 @@ def main():
         action="store_true",
         help="also time the array path with per-step metrics and agent info",
     )
+    parser.add_argument(
+        "--no-reference", action="store_true", help="skip the numpy reference rows (numpy-ref)"
+    )
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=0.5, help="minimum duration of one timed run")
     parser.add_argument("--preset", help="a named config preset of the env (e.g. flocking's fast)")
@@ -176,6 +214,9 @@ def main():
                         if args.with_info:
                             rows.append((env_id, "array+i", n, k, batch))
             rows += [(env_id, path, n, 11, 1) for n in args.dict_n for path in ("dict", "dict+i")]
+        if 11 in args.k and not args.no_reference:
+            rows += [("numpy-ref", "ref", n, 11, 1) for n in args.n]
+    rates = {}
     for env_id, path, n, k, batch in rows:
         if batch * n > args.max_agents:
             print(f"{env_id:16s} {path:6s} {n:7d} {k:3d} {batch:4d} {'skipped: B*N > --max-agents':>29s}")
@@ -184,11 +225,28 @@ def main():
         if "error" in result:
             print(f"{env_id:16s} {path:6s} {n:7d} {k:3d} {batch:4d}  error: {result['error']}")
             continue
+        rates[env_id, path, n, k, batch] = result["agent_steps_per_s"]
         print(
             f"{env_id:16s} {path:6s} {result['agents']:7d} {k:3d} {batch:4d} "
             f"{result['agent_steps_per_s']:15,.0f} {result['peak_rss_mib']:13,.0f}",
             flush=True,
         )
+    print_targets(rates)
+
+
+def print_targets(rates):
+    """Issue 17's rows: fixed-cost ratio (N = 100 vs 1,000 per agent) and N = 10,000 vs the reference."""
+    reference = rates.get(("numpy-ref", "ref", 10000, 11, 1))
+    for env_id in dict.fromkeys(key[0] for key in rates if key[1] == "array"):
+        small, large = (rates.get((env_id, "array", n, 11, 1)) for n in (100, 1000))
+        big = rates.get((env_id, "array", 10000, 11, 1))
+        parts = []
+        if small and large:
+            parts.append(f"fixed-cost ratio (N=100 / N=1,000 per agent) {large / small:.2f}")
+        if big and reference:
+            parts.append(f"N=10,000 vs numpy-ref {big / reference:.2f}x")
+        if parts:
+            print(f"# {env_id} k=11 B=1: " + "; ".join(parts))
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ def run_script(name: str, *args: str) -> str:
 
 
 def rows(output: str) -> list[list[str]]:
-    return [line.split() for line in output.splitlines()[1:] if line.strip()]
+    return [line.split() for line in output.splitlines()[1:] if line.strip() and not line.startswith("#")]
 
 
 def test_bench_envs_prints_every_path_with_rates_and_memory():
@@ -40,6 +40,17 @@ def test_bench_envs_prints_every_path_with_rates_and_memory():
     for row in table:
         rate, rss = float(row[5].replace(",", "")), float(row[6].replace(",", ""))
         assert rate > 0 and rss > 0
+
+
+def test_bench_envs_prints_the_target_ratios():
+    output = run_script(
+        "bench_envs.py",
+        "--envs", "segregation_v0", "--n", "100", "1000", "10000", "--k", "11", "--batch", "1",
+        "--dict-n", "--repeats", "1", "--seconds", "0.01",
+    )  # fmt: skip
+    assert ("numpy-ref", "ref", "10000") in {(row[0], row[1], row[2]) for row in rows(output)}
+    (line,) = [line for line in output.splitlines() if line.startswith("# segregation_v0")]
+    assert "fixed-cost ratio" in line and "vs numpy-ref" in line
 
 
 def test_bench_envs_window_preset_and_skips():
