@@ -51,17 +51,36 @@ def shifted(
         yield padded[:, 1 + dr : 1 + dr + height, 1 + dc : 1 + dc + width]
 
 
+def group_counts(grid: np.ndarray, n_groups: int, torus: bool) -> np.ndarray:
+    """(G, B, H, W) uint8: cells holding code g + 1 in the 3×3 block centred on every cell, itself included.
+
+    ``grid`` is a (B, H, W) code grid (0 = empty); cells beyond walls are empty. Separable box sums of
+    one-hot planes: a dozen array operations whatever the number of agents (a torus smaller than 3×3
+    counts its wrapped cells as often as the block covers them).
+    """
+    padded = pad_lattice(grid, 1, torus)
+    codes = np.arange(1, n_groups + 1, dtype=grid.dtype)[:, None, None, None]
+    planes = (padded[None] == codes).view(np.uint8)
+    rows = planes[..., :-2] + planes[..., 1:-1]
+    rows += planes[..., 2:]
+    counts = rows[:, :, :-2] + rows[:, :, 1:-1]
+    counts += rows[:, :, 2:]
+    return counts
+
+
 def moore_counts(grid: np.ndarray, torus: bool) -> tuple[np.ndarray, np.ndarray]:
     """Per cell of a (B, H, W) code grid (0 = empty): Moore neighbours with the same code, and occupied ones.
 
-    Returns two (B, H, W) uint8 arrays (values 0..8); the first is meaningful only on occupied cells.
+    Returns two (B, H, W) uint8 arrays (values 0..8); the first is 0 on empty cells.
     """
-    same = np.zeros(grid.shape, dtype=np.uint8)
-    occupied = np.zeros(grid.shape, dtype=np.uint8)
-    for neighbour in shifted(grid, MOORE, torus):
-        filled = neighbour != 0
-        occupied += filled
-        same += filled & (neighbour == grid)
+    counts = group_counts(grid, int(grid.max(initial=0)), torus)
+    occupied = counts.sum(axis=0, dtype=np.uint8)
+    here = grid != 0
+    occupied -= here  # the cell itself
+    # Plane 0 (ones) serves the empty cells: 1 - 1 = 0 same-code neighbours.
+    own = np.concatenate([np.ones((1, *grid.shape), dtype=np.uint8), counts])
+    same = np.take_along_axis(own, grid[None].astype(np.intp), axis=0)[0]
+    same -= 1
     return same, occupied
 
 

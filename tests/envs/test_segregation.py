@@ -206,3 +206,42 @@ def test_observation_is_a_crop_of_the_state():
 def test_bad_config_names_the_field(field, value):
     with pytest.raises(ValueError, match=field.split("[")[0]):
         swarmgym.make_model("segregation_v0", **{field: value})
+
+
+def slow_moore(grid, r, c, torus):
+    """Same-code and occupied Moore neighbours of cell (r, c) of one (H, W) grid, one neighbour at a time."""
+    height, width = grid.shape
+    same = occupied = 0
+    for dr in (-1, 0, 1):
+        for dc in (-1, 0, 1):
+            rr, cc = r + dr, c + dc
+            if (dr, dc) == (0, 0) or not (torus or (0 <= rr < height and 0 <= cc < width)):
+                continue
+            code = grid[rr % height, cc % width]
+            occupied += code != 0
+            same += code != 0 and code == grid[r, c]
+    return same, occupied
+
+
+@pytest.mark.parametrize("torus", [True, False])
+@pytest.mark.parametrize("groups", [(0.5, 0.5), (0.2, 0.3, 0.5)])
+def test_neighbour_counts_and_moore_counts_match_a_slow_reference(torus, groups):
+    """The per-agent counts of the step (rewards, agent_info) and the per-cell counts of the metrics."""
+    vec = swarmgym.make_vec(
+        "segregation_v0", num_envs=2, max_cycles=100, size=5, torus=torus, group_fractions=groups
+    )
+    vec.reset(seed=3)
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        _, _, _, _, info = vec.step(rng.integers(0, vec.action_space.n, (2, vec.num_agents)))
+        state = vec.core_state
+        cell_same, cell_occupied = metrics.moore_counts(state.grid, torus)
+        for b in range(2):
+            for r in range(5):
+                for c in range(5):
+                    expected = slow_moore(state.grid[b], r, c, torus)
+                    assert (cell_same[b, r, c], cell_occupied[b, r, c]) == expected
+            for i, cell in enumerate(state.cell[b]):
+                same, occupied = slow_moore(state.grid[b], *divmod(int(cell), 5), torus)
+                assert info["agent"]["same_neighbours"][b, i] == same
+                assert info["agent"]["other_neighbours"][b, i] == occupied - same

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from gymnasium import spaces
 
-from swarmgym.core.lattice import resolve_claims, step_cells
+from swarmgym.core.lattice import group_counts, resolve_claims, step_cells
 from swarmgym.core.model import State, SwarmModel, Transition
 from swarmgym.core.rng import BatchRandom
 from swarmgym.core.window import HEADINGS, lattice_neighbour_mean, lattice_windows
@@ -178,13 +178,18 @@ class SegregationModel(SwarmModel):
         return Transition(rewards.astype(np.float32), np.zeros(actions.shape, dtype=bool))
 
     def _neighbour_counts(self, state: SegregationState) -> tuple[np.ndarray, np.ndarray]:
-        """(B, N) same-group and other-group Moore-neighbour counts of every agent, from its 3×3 window."""
-        row, col = np.divmod(state.cell, self.config.size)
-        moore = lattice_windows(state.grid, row, col, 3, self.config.torus, pad_value=0)
-        moore = moore.reshape(*row.shape, 9)
-        same = (moore == self.codes[:, None]).sum(axis=2) - 1  # the agent is its own window's centre
-        occupied = np.count_nonzero(moore, axis=2) - 1
-        return same, occupied - same
+        """(B, N) same-group and other-group Moore-neighbour counts of every agent.
+
+        Read at the agents' cells from each group's 3×3 block counts (the agent counts itself once in
+        its own group's block): O(G L^2) array operations, no per-agent window.
+        """
+        counts = group_counts(state.grid, len(self.config.group_fractions), self.config.torus)
+        counts = counts.reshape(counts.shape[0], state.batch, -1)
+        copy = np.arange(state.batch)[:, None]
+        same = counts[self.groups[None, :], copy, state.cell].astype(np.int64)
+        same -= 1
+        occupied = counts.sum(axis=0, dtype=np.uint8)[copy, state.cell]
+        return same, occupied - 1 - same
 
     def observe(self, state: SegregationState) -> np.ndarray:
         """(B, N, k, k, C) uint8 one-hot channels relative to each agent's own group.
