@@ -27,8 +27,12 @@ from swarmgym_agents.sb3_vec_env import SwarmSB3VecEnv
 
 POLICIES = ("auto", "mlp", "cnn")
 
-DEFAULT_POLICY: dict[str, str] = {}
-"""env id -> the network ``policy="auto"`` uses there (the CNN-vs-MLP comparison, docs/integrations.md)."""
+DEFAULT_POLICY: dict[str, str] = {"segregation_v0": "mlp"}
+"""env id -> the network ``policy="auto"`` uses there (the CNN-vs-MLP comparison, docs/integrations.md).
+
+segregation_v0 (learning preset, 500k agent-steps, seeds 0-2): final segregation MLP 0.800 ± 0.011, CNN
+0.809 ± 0.019 (tied), but the MLP's curve rises ~100k steps earlier and it trains ~7× faster in wall time.
+Envs not listed keep the view-size rule (MLP below k = 9, ``ViewCNN`` from k = 9)."""
 
 
 @dataclass(frozen=True)
