@@ -308,6 +308,10 @@ def document(
             "the mean and the interquartile mean (IQM) over the task's evaluation seeds with 95 % bootstrap "
             "CIs. "
             "How tasks, scores, normalisers and the result schema work: `docs/evaluation.md`.",
+            "Learned entries (PPO, MF-Q, MF-AC, training seed 0, each algorithm's default budget capped by "
+            "the task's budget class) are trained, evaluated on their task and its scale-transfer task, and "
+            "submitted by `python leaderboard/train_learned.py` (about 30 minutes on 2 cores); each result "
+            "file records its run's training config, hyperparameters and preference under `agent.training`.",
         ],
         tables=[tasks_table(list(TASKS.values()))],
     )
