@@ -190,12 +190,18 @@ class MeanFieldPolicy(SeededPolicy):
     """A trained MF-Q or MF-AC network acting for every agent, (B, N, k, k, C) -> (B, N, ...).
 
     MF-Q acts on Q(o, ·, ā) with ā from ``info["agent"]["neighbour_mean_action"]``; MF-AC on its actor
-    π(· | o). ``temperature = 0`` (default) takes the best action; ``> 0`` samples the Boltzmann policy
-    exp(Q / T) from a seeded generator.
+    π(· | o). ``temperature = 0`` takes the best action; ``> 0`` samples the Boltzmann policy exp(Q / T)
+    from a seeded generator. By default (None) the policy acts as it was trained: MF-Q by its Boltzmann
+    policy at the final inverse temperature, T = 1 / β_end (Yang et al. 2018 define MF-Q's policy as
+    that Boltzmann policy; a greedy MF-Q is another policy, e.g. four greedy harvesters that freeze in
+    commons), MF-AC by its actor's most likely action. Checkpoints written before the temperature was
+    recorded act greedily.
     """
 
-    def __init__(self, checkpoint: dict[str, Any], temperature: float = 0.0, seed: int | None = None):
+    def __init__(self, checkpoint: dict[str, Any], temperature: float | None = None, seed: int | None = None):
         super().__init__(seed)
+        if temperature is None:
+            temperature = float(checkpoint.get("temperature", 0.0))
         self.algo = checkpoint["algo"]
         key = "q" if self.algo == "mfq" else "actor"
         self.net = MeanFieldNet(**checkpoint[f"{key}_spec"])
@@ -336,9 +342,14 @@ class MeanFieldLearner:
                 "bins": self.args.bins,
                 "action_space": space_record(self.env.venv.action_space),
                 "preference": self.preference.record(),
+                "temperature": self.policy_temperature(),
             },
             path,
         )
+
+    def policy_temperature(self) -> float:
+        """The temperature the trained policy acts with (0: the best action); see :class:`MeanFieldPolicy`."""
+        return 0.0
 
     def hyper(self) -> dict[str, Any]:
         """The hyperparameters as a dict (recorded in run.json)."""

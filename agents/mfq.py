@@ -118,6 +118,10 @@ class MFQLearner(MeanFieldLearner):
         """Agent-steps of one env step."""
         return self.env.rows
 
+    def policy_temperature(self) -> float:
+        """1 / β at the current step: the trained policy is the Boltzmann policy it explores with."""
+        return 1.0 / max(self.beta(), 1e-6)
+
     def beta(self) -> float:
         """Boltzmann inverse temperature at the current step (linear annealing)."""
         fraction = min(self.steps / max(self.args.anneal_steps, 1), 1.0)

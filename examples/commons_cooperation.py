@@ -9,7 +9,9 @@ Each learner trains with `swarmgym train commons_v0 --algo ALGO --steps STEPS --
 finished run is not trained again. Every population plays all four agents of the small preset for
 1,000 steps on the held-out seeds 10000-10009 (`swarmgym scenario --env commons_v0 --preset small
 --members AGENT=4 --max-cycles 1000 --seeds ...`), rewards and metrics always the env's selfish ones.
-Writes runs/coop/evidence.json and prints the markdown table of docs/cooperation.md.
+Writes runs/coop/evidence.json and prints the markdown table of docs/cooperation.md; `--curves PNG`
+draws the learners' training curves (efficiency U and collapse rate of the training episodes, from each
+run's TensorBoard log).
 """
 
 import argparse
@@ -32,6 +34,7 @@ LEARNERS = {  # name: (algo, agent-steps, preference)
     "mfq_prosocial": ("mfq", 1_000_000, "prosocial:alpha=1"),
     "mfq_inequity": ("mfq", 1_000_000, "inequity:alpha=5,beta=0.05"),
     "mfq_envy": ("mfq", 1_000_000, "inequity:alpha=5,beta=0"),
+    "mfq_prosocial_4m": ("mfq", 4_000_000, "prosocial:alpha=1"),
 }
 RULES = ["greedy", "restrained", "sanctioner", "random"]
 COLUMNS = [  # (summary key, header, format)
@@ -69,6 +72,39 @@ def cell(summary: dict, key: str, fmt: str) -> str:
     return f"{fmt.format(value['mean'])} [{fmt.format(value['low'])}, {fmt.format(value['high'])}]"
 
 
+def plot_curves(root: Path, names: list[str], path: Path) -> None:
+    """U and the collapse rate of the training episodes against agent-steps, one line per learner."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4), dpi=110)
+    for name in names:
+        if name not in LEARNERS or not (root / name / "tb").is_dir():
+            continue
+        events = EventAccumulator(str(root / name / "tb"), size_guidance={"scalars": 0})
+        events.Reload()
+        for ax, tag in zip(axes, ("metrics/efficiency", "metrics/collapsed")):
+            points = events.Scalars(tag)
+            steps = np.array([p.step for p in points])
+            values = np.array([p.value for p in points])
+            width = max(1, len(values) // 40)  # a running mean over ~1/40 of the run
+            smooth = np.convolve(values, np.ones(width) / width, mode="valid")
+            ax.plot(steps[width - 1 :], smooth, label=name, linestyle="-" if "ppo" in name else "--")
+    for ax, title in zip(axes, ("efficiency U of training episodes", "collapse rate of training episodes")):
+        ax.set_xlabel("agent-steps")
+        ax.set_title(title)
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=7)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+
+
 def main() -> None:
     """Train, evaluate, print and save."""
     formatter = argparse.RawDescriptionHelpFormatter
@@ -76,9 +112,13 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", default=None, help=f"a subset of {RULES + list(LEARNERS)}")
     parser.add_argument("--root", default="runs/coop")
     parser.add_argument("--no-train", action="store_true", help="evaluate only the runs that exist")
+    parser.add_argument("--curves", default=None, help="only draw the training curves (PNG)")
     args = parser.parse_args()
     root = Path(args.root)
     names = args.only or RULES + list(LEARNERS)
+    if args.curves:
+        plot_curves(root, names, Path(args.curves))
+        return
     rows = {}
     for name in names:
         training = {"agent": name, "steps": 0, "wall_s": 0.0}
