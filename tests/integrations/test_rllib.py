@@ -1,6 +1,6 @@
 """RLlib integration: env adapters and the window module without Ray, then PPO on a real local Ray.
 
-One Ray session for the module (a head node with 2 CPUs, started once, shut down at the end): every env
+One Ray session (a head node with 2 CPUs, started once, shut down at the end of the session): every env
 trains 2 iterations with 2 env runners (separate worker processes) with a tiny batch, one run resumes
 from its RLlib checkpoint, and the CLI trains and evaluates ``rllib:RUN_DIR``. Skipped where ray is not
 installed. The Ray tests share one xdist group, so ``pytest -n 2 --dist loadgroup`` keeps them on one
@@ -138,9 +138,13 @@ def test_auto_policy_follows_the_sb3_default():
 ray_group = pytest.mark.xdist_group("ray")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def local_ray():
-    """A head node with 2 CPUs for the whole module; shut down after its last test."""
+    """A head node with 2 CPUs, started once for every Ray test and shut down when the session ends.
+
+    Session-scoped rather than module-scoped: under xdist a worker may interleave other modules' tests
+    with these, and a module fixture would then stop and restart Ray between them.
+    """
     start = time.perf_counter()
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     assert ray.cluster_resources()["CPU"] == 2
