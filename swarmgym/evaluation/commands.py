@@ -181,7 +181,7 @@ def add_parsers(subparsers: Any) -> None:
     )
     evaluate.add_argument("target", metavar="TASK", help="a task id (`swarmgym tasks`), or an env id")
     evaluate.add_argument(
-        "--agent", default="random", help="random, a rule-based agent, or ppo|mfq|mfac:RUN_DIR"
+        "--agent", default="random", help="random, a rule-based agent, or ppo|mfq|mfac|rllib:RUN_DIR"
     )
     evaluate.add_argument("--workers", type=positive_int, default=1, help="processes over seed groups")
     evaluate.add_argument("--out", default=None, help="result file (default runs/eval/ENTRY.json)")
