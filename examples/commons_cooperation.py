@@ -3,6 +3,7 @@
     python examples/commons_cooperation.py                      # train what is missing, evaluate, table
     python examples/commons_cooperation.py --only greedy restrained mfq_selfish
     python examples/commons_cooperation.py --no-train           # evaluate the runs that exist
+    python examples/commons_cooperation.py --table              # the table of runs/coop/evidence.json
 
 Each learner trains with `swarmgym train commons_v0 --algo ALGO --steps STEPS --seed 0 --preference P
 --out runs/coop/NAME` (commons' learning config: the small preset, 1,000-step episodes, gamma 0.99); a
@@ -113,11 +114,16 @@ def main() -> None:
     parser.add_argument("--root", default="runs/coop")
     parser.add_argument("--no-train", action="store_true", help="evaluate only the runs that exist")
     parser.add_argument("--curves", default=None, help="only draw the training curves (PNG)")
+    parser.add_argument("--table", action="store_true", help="only print the table of the saved evidence")
     args = parser.parse_args()
     root = Path(args.root)
     names = args.only or RULES + list(LEARNERS)
     if args.curves:
         plot_curves(root, names, Path(args.curves))
+        return
+    saved = json.loads((root / "evidence.json").read_text()) if (root / "evidence.json").exists() else {}
+    if args.table:
+        print_table({name: saved[name] for name in names if name in saved})
         return
     rows = {}
     for name in names:
@@ -135,8 +141,12 @@ def main() -> None:
         rows[name] = {"training": training, "summary": result["summary"], "eval_wall_s": time.time() - start,
                       "members": result["members"]}  # fmt: skip
         print(f"{name}: U {cell(result['summary'], 'efficiency', '{:.3f}')}", flush=True)
-    previous = json.loads((root / "evidence.json").read_text()) if (root / "evidence.json").exists() else {}
-    write_json(root / "evidence.json", {**previous, **rows})
+    write_json(root / "evidence.json", {**saved, **rows})
+    print_table(rows)
+
+
+def print_table(rows: dict) -> None:
+    """The markdown table of docs/cooperation.md."""
     print("\n| agent | " + " | ".join(h for _, h, _ in COLUMNS) + " | collapsed | agent-steps | train wall |")
     print("|---" * (len(COLUMNS) + 4) + "|")
     for name, row in rows.items():
