@@ -311,7 +311,10 @@ def document(
             "Learned entries (PPO, MF-Q, MF-AC, training seed 0, each algorithm's default budget capped by "
             "the task's budget class) are trained, evaluated on their task and its scale-transfer task, and "
             "submitted by `python leaderboard/train_learned.py` (about 30 minutes on 2 cores); each result "
-            "file records its run's training config, hyperparameters and preference under `agent.training`.",
+            "file records its run's training config, hyperparameters and preference under `agent.training`. "
+            "The commons entries with a social preference (e.g. `prosocial(a=1)`) are the runs of "
+            "`python examples/commons_cooperation.py` (1,000-step training episodes, `runs/coop/NAME`), "
+            "evaluated and submitted with `swarmgym evaluate` and `swarmgym leaderboard submit`.",
         ],
         tables=[tasks_table(list(TASKS.values()))],
     )
