@@ -36,6 +36,8 @@ LEARNERS = {  # name: (algo, agent-steps, preference)
     "mfq_inequity": ("mfq", 1_000_000, "inequity:alpha=5,beta=0.05"),
     "mfq_envy": ("mfq", 1_000_000, "inequity:alpha=5,beta=0"),
     "mfq_prosocial_4m": ("mfq", 4_000_000, "prosocial:alpha=1"),
+    "mfac_selfish": ("mfac", 1_000_000, None),
+    "mfac_prosocial": ("mfac", 1_000_000, "prosocial:alpha=1"),
 }
 RULES = ["greedy", "restrained", "sanctioner", "random"]
 COLUMNS = [  # (summary key, header, format)
