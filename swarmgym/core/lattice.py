@@ -12,14 +12,18 @@ MOORE = tuple((dr, dc) for dr in (-1, 0, 1) for dc in (-1, 0, 1) if (dr, dc) != 
 MOORE_HALF = ((0, 1), (1, -1), (1, 0), (1, 1))
 
 
-def pad_lattice(raster: np.ndarray, rad: int, torus: bool, fill: float | np.ndarray = 0) -> np.ndarray:
+def pad_lattice(
+    raster: np.ndarray, rad: int, torus: bool, fill: float | np.ndarray = 0, out: np.ndarray | None = None
+) -> np.ndarray:
     """Pad axes 1 and 2 of a (B, H, W, ...) raster by ``rad`` cells: wrapped on a torus, else ``fill``.
 
     A few slice copies instead of ``np.pad``, whose per-call overhead dominates small worlds. On a
-    torus smaller than the pad the raster is tiled as often as needed.
+    torus smaller than the pad the raster is tiled as often as needed. ``out``: an optional
+    (B, H + 2 rad, W + 2 rad, ...) array (a view may do) written instead of a new one.
     """
     batch, height, width = raster.shape[:3]
-    out = np.empty((batch, height + 2 * rad, width + 2 * rad, *raster.shape[3:]), dtype=raster.dtype)
+    if out is None:
+        out = np.empty((batch, height + 2 * rad, width + 2 * rad, *raster.shape[3:]), dtype=raster.dtype)
     if not torus:
         out[...] = fill
         out[:, rad : rad + height, rad : rad + width] = raster
@@ -28,7 +32,8 @@ def pad_lattice(raster: np.ndarray, rad: int, torus: bool, fill: float | np.ndar
         reps = (1, 2 * (rad // height) + 3, 2 * (rad // width) + 3) + (1,) * (raster.ndim - 3)
         tiled = np.tile(raster, reps)
         top, left = (reps[1] // 2) * height - rad, (reps[2] // 2) * width - rad
-        return tiled[:, top : top + height + 2 * rad, left : left + width + 2 * rad].copy()
+        out[...] = tiled[:, top : top + height + 2 * rad, left : left + width + 2 * rad]
+        return out
     out[:, rad : rad + height, rad : rad + width] = raster
     if rad:
         out[:, :rad, rad : rad + width] = raster[:, height - rad :]
@@ -108,11 +113,14 @@ def resolve_claims(claims: np.ndarray, target: np.ndarray, priority: np.ndarray,
         priority: (B, N) float random priorities drawn from the env's seeded generator (never agent order).
         n_cells: cells per copy, so claims of different copies never collide.
     """
-    batch = claims.shape[0]
-    key = (np.arange(batch)[:, None] * n_cells + target)[claims]
+    batch, n_agents = claims.shape
+    claimed = np.flatnonzero(claims)  # one mask pass; the rest are integer gathers
+    key = target.reshape(-1)[claimed]
+    key += claimed // n_agents * n_cells
+    bid = priority.reshape(-1)[claimed]
     best = np.empty(batch * n_cells)  # only the claimed cells are ever read
     best[key] = -np.inf
-    np.maximum.at(best, key, priority[claims])  # the highest bid per claimed cell, O(N)
+    np.maximum.at(best, key, bid)  # the highest bid per claimed cell, O(N)
     winners = np.zeros(claims.shape, dtype=bool)
-    winners[claims] = priority[claims] == best[key]
+    winners.reshape(-1)[claimed] = bid == best[key]
     return winners

@@ -5,8 +5,8 @@ Two entry points, one output convention: (B, N, k, k[, C]), channels last, centr
 - :func:`lattice_windows` crops per-cell rasters (lattice envs). The raster is padded once (wrapped on
   a torus, filled with ``pad_value`` outside walls); all windows are then one strided view of it and
   one advanced index copies them out: no per-agent slicing, no clip arithmetic. Rotated windows are
-  cut the same way from the four quarter-turned copies of the padded raster, and constant windows
-  (e.g. of agents out of play) from k×k blocks laid beside them, by the same gather.
+  cut the same way from the four quarter-turned copies of the padded raster; constant windows (e.g.
+  of agents out of play) are written over the chosen agents' crops.
 - :func:`rasterise` bins neighbour offsets of continuous agents into a k×k grid of cells (continuous
   envs), optionally rotated into each agent's heading frame, summing (or averaging) per-cell values
   in a reused scratch buffer.
@@ -20,7 +20,6 @@ from __future__ import annotations
 import functools
 import math
 import threading
-from typing import NamedTuple
 
 import numpy as np
 
@@ -64,8 +63,7 @@ def lattice_windows(
             agent's group); default: page b for the agents of copy b.
         constant: optional ``(which, fill)``: agents with ``which[b, n] = t >= 0`` get a window whose
             every cell is ``fill[t]`` (fill is (T,) or (T, C)) instead of their crop, e.g. the blank
-            view of an agent out of play. Those windows are k×k blocks laid out beside the pages and
-            cut by the same gather, so they cost nothing extra.
+            view of an agent out of play; one write over those agents' crops, nothing when none.
 
     Returns:
         (B, N, k, k) or (B, N, k, k, C) array, same dtype as ``raster``.
@@ -73,79 +71,49 @@ def lattice_windows(
     check_view_size(k, "k")
     pages, height, width = raster.shape[:3]
     channels = raster.shape[3:]
-    padded = pad_lattice(raster, k // 2, torus, pad_value)
     if page is None:
         page = np.arange(rows.shape[0])[:, None]
-    if facing is None and constant is None:
-        return _gather(padded, k, page, rows, cols)
-    # Turn the padded pages instead of the windows: page (t, p) holds np.rot90 of page p by t
-    # counter-clockwise quarter turns (which brings heading t to the top), in one square buffer, so
-    # one gather cuts every rotated window. Cell (r, c) of the H×W raster becomes, after t turns,
-    # (r, c), (W-1-c, r), (H-1-r, W-1-c), (c, H-1-r): the top-left of its window in turned page t.
-    turns = 1 if facing is None else 4
-    side = max(padded.shape[1:3])
-    blocks = None if constant is None else _block_layout(side, k, len(constant[1]))
-    extra = 0 if blocks is None else int(blocks.page[-1]) + 1
-    turned = _scratch((turns * pages + extra, side, side, *channels), padded.dtype)
-    # np.rot90(padded, quarter, axes=(1, 2)) as plain views (rot90's own overhead shows at small N).
-    quarters = (
-        padded,
-        padded[:, :, ::-1].swapaxes(1, 2),
-        padded[:, ::-1, ::-1],
-        padded[:, ::-1].swapaxes(1, 2),
-    )
-    for quarter, rotated in enumerate(quarters[:turns]):
-        turned[quarter * pages : (quarter + 1) * pages, : rotated.shape[1], : rotated.shape[2]] = rotated
     if facing is None:
-        facing = np.zeros(rows.shape, dtype=np.intp)
-    odd = (facing & 1).astype(bool)  # headings 1 and 3 swap rows and columns
-    along, across = np.where(odd, cols, rows), np.where(odd, rows, cols)
-    top = np.where((facing == 1) | (facing == 2), np.where(odd, width - 1, height - 1) - along, along)
-    left = np.where(facing >= 2, np.where(odd, height - 1, width - 1) - across, across)
-    source = facing * pages + page
-    if blocks is not None:
+        padded = pad_lattice(raster, k // 2, torus, pad_value)
+        out = _gather(padded, k, (page * padded.shape[1] + rows) * padded.shape[2] + cols)
+    else:
+        # Turn the padded pages instead of the windows: page (t, p) holds np.rot90 of page p by t
+        # counter-clockwise quarter turns (which brings heading t to the top), in one square buffer,
+        # so one gather cuts every rotated window; a cached table gives each (heading, cell) the
+        # offset of its window's top-left cell in its turned page.
+        side = max(height, width) + 2 * (k // 2)
+        turned = _scratch((4 * pages, side, side, *channels), raster.dtype)
+        padded = turned[:pages, : height + 2 * (k // 2), : width + 2 * (k // 2)]
+        pad_lattice(raster, k // 2, torus, pad_value, out=padded)
+        # np.rot90(padded, quarter, axes=(1, 2)) as plain views (rot90's own overhead shows at small N).
+        quarters = (padded[:, :, ::-1].swapaxes(1, 2), padded[:, ::-1, ::-1], padded[:, ::-1].swapaxes(1, 2))
+        for quarter, rotated in enumerate(quarters, start=1):
+            turned[quarter * pages : (quarter + 1) * pages, : rotated.shape[1], : rotated.shape[2]] = rotated
+        offset = _turned_offsets(height, width, side)
+        start = (facing * pages + page) * (side * side) + offset[(facing * height + rows) * width + cols]
+        out = _gather(turned, k, start)
+    if constant is not None:
         which, fill = constant
-        extra_cells = turned[turns * pages :].reshape(-1, *channels)
-        extra_cells[blocks.cells] = np.repeat(np.asarray(fill), k * k, axis=0)
-        fixed = which >= 0
-        t = np.where(fixed, which, 0)
-        source = np.where(fixed, turns * pages + blocks.page[t], source)
-        top = np.where(fixed, blocks.top[t], top)
-        left = np.where(fixed, blocks.left[t], left)
-    return _gather(turned, k, source, top, left)
+        fixed = np.flatnonzero(which >= 0)
+        if len(fixed):
+            out.reshape(-1, k * k, *channels)[fixed] = np.asarray(fill)[which.reshape(-1)[fixed], None]
+    return out
 
 
-class _BlockLayout(NamedTuple):
-    """Where constant windows sit beside the pages.
+@functools.lru_cache(maxsize=16)
+def _turned_offsets(height: int, width: int, side: int) -> np.ndarray:
+    """(4 * H * W,) flat offset in a side×side turned page of the window's top-left cell, per (heading, cell).
 
-    Block t is at (page[t], top[t], left[t]) of the extra side×side pages; ``cells`` are the flat cells
-    of all blocks in those pages (block after block, k² each, row-major).
+    After t counter-clockwise quarter turns the window of cell (r, c) of an H×W raster starts at
+    (r, c), (W-1-c, r), (H-1-r, W-1-c), (c, H-1-r) for t = 0, 1, 2, 3. Cached (a function of the shapes
+    only) and read-only, so one table is safely shared by every env and thread.
     """
-
-    page: np.ndarray
-    top: np.ndarray
-    left: np.ndarray
-    cells: np.ndarray
-
-
-@functools.cache
-def _block_layout(side: int, k: int, n_fill: int) -> _BlockLayout:
-    """``n_fill`` k×k blocks laid row band by row band, side // k per band, as many pages as needed.
-
-    Cached: a function of the window shape only (never of a state), and read-only, so one layout is
-    safely shared by every env and thread (``functools.cache`` is thread-safe; at worst two threads
-    build equal layouts).
-    """
-    per_row = side // k
-    page, slot = np.divmod(np.arange(n_fill), per_row * per_row)
-    band, column = np.divmod(slot, per_row)
-    top, left = band * k, column * k
-    corner = (page * side + top) * side + left
-    offsets = (np.arange(k)[:, None] * side + np.arange(k)[None, :]).ravel()
-    layout = _BlockLayout(page, top, left, (corner[:, None] + offsets[None, :]).ravel())
-    for array in layout:
-        array.flags.writeable = False
-    return layout
+    row, col = np.divmod(np.arange(height * width, dtype=np.int64), width)
+    top = np.concatenate([row, width - 1 - col, height - 1 - row, col])
+    left = np.concatenate([col, row, width - 1 - col, height - 1 - row])
+    offset = top * side + left
+    offset.flags.writeable = False
+    return offset
 
 
 _SCRATCH = threading.local()
@@ -167,11 +135,12 @@ def _scratch(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     return buffer[:nbytes].view(dtype).reshape(shape)
 
 
-def _gather(padded: np.ndarray, k: int, page: np.ndarray, top: np.ndarray, left: np.ndarray) -> np.ndarray:
-    """The k×k blocks of C-contiguous (P, H', W', ...) pages whose top-left cells are (page, top, left).
+def _gather(padded: np.ndarray, k: int, start: np.ndarray) -> np.ndarray:
+    """The k×k blocks of C-contiguous (P, H', W', ...) pages whose top-left cells have flat index ``start``.
 
-    A block is k rows of k contiguous cells: the pages are viewed as overlapping rows of k cells (one
-    opaque item each) and one flat index per block copies its k rows, the cheapest numpy gather.
+    ``start`` is (p * H' + top) * W' + left. A block is k rows of k contiguous cells: the pages are
+    viewed as overlapping rows of k cells (one opaque item each) and one flat index per block copies
+    its k rows, the cheapest numpy gather.
     """
     pages, height, width = padded.shape[:3]
     cell = padded.itemsize * math.prod(padded.shape[3:])
@@ -181,7 +150,6 @@ def _gather(padded: np.ndarray, k: int, page: np.ndarray, top: np.ndarray, left:
         buffer=padded,
         strides=(cell, cell * width),
     )
-    start = (page * height + top) * width + left
     return rows[start].view(padded.dtype).reshape(*start.shape, k, k, *padded.shape[3:])
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from gymnasium import spaces
 
-from swarmgym.core.lattice import group_counts, resolve_claims, step_cells
+from swarmgym.core.lattice import group_counts, resolve_claims
 from swarmgym.core.model import State, SwarmModel, Transition
 from swarmgym.core.rng import BatchRandom
 from swarmgym.core.window import HEADINGS, lattice_neighbour_mean, lattice_windows
@@ -17,6 +17,8 @@ from swarmgym.envs.segregation.config import SegregationConfig
 STAY, UP, RIGHT, DOWN, LEFT, RELOCATE = range(6)
 #: (d_row, d_col) of every action: the four headings for the moves, none for stay and relocate.
 MOVE_STEP = np.concatenate([[[0, 0]], HEADINGS, [[0, 0]]])
+#: Per action, whether it is a one-cell move (up, right, down, left).
+IS_WALK = np.isin(np.arange(6), (UP, RIGHT, DOWN, LEFT))
 
 
 @dataclass
@@ -115,9 +117,46 @@ class SegregationModel(SwarmModel):
         self._channel_items = table.view(np.dtype((np.void, len(self.channels))))[..., 0]  # (G, G + 1)
         self.action_space = spaces.Discrete(6 if config.relocate else 5)
         self.state_space = spaces.Box(0, n_groups, (config.size, config.size), np.uint8)
+        self._pad_value = np.zeros(len(self.channels), dtype=np.uint8)
+        self._pad_value[-1] = 0 if config.torus else 1
+        #: Offset of each agent's group plane in the per-copy flat group counts, per copy of the batch.
+        self._group_base = self.groups * config.size**2
+        self._build_step_tables()
         # Constants of the config only, read-only: the model holds no state and may be shared.
-        for value in (self.groups, self.codes, self._channel_items):
-            value.flags.writeable = False
+        for value in vars(self).values():
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False
+
+    def _build_step_tables(self) -> None:
+        """Lookup tables that replace per-step arithmetic.
+
+        ``_target`` (6, L*L) the cell each action leads to from each cell: one cell along the move's
+        heading (wrapped on a torus); the cell itself for stay, relocate (whose target is drawn) and
+        a move into a wall, which then claims an occupied cell and fails like any blocked move.
+        ``_reward`` (9 * 9,) the reward of an agent with ``same`` and ``other`` Moore neighbours (index
+        9 * same + other; they sum to at most 8) and ``_cost`` (6,) the cost of each action, so that a
+        reward is ``_reward[9 * same + other] - _cost[action]``: the same float64 operations, in the same
+        order, as evaluating the reward formula per agent (at most one cost is nonzero, and x - 0.0 is x).
+        """
+        cfg = self.config
+        size = cfg.size
+        row, col = np.divmod(np.arange(size * size, dtype=np.int64), size)
+        new_row, new_col = row + MOVE_STEP[:, :1], col + MOVE_STEP[:, 1:]
+        if cfg.torus:
+            new_row %= size
+            new_col %= size
+        inside = (new_row >= 0) & (new_row < size) & (new_col >= 0) & (new_col < size)
+        self._target = np.where(inside, new_row * size + new_col, row * size + col)
+        same, other = np.divmod(np.arange(81, dtype=np.int64), 9)
+        satisfied = (same + other == 0) | (same >= cfg.tolerance * (same + other) - 1e-12)
+        self._reward = (
+            cfg.satisfied_reward * satisfied
+            + cfg.same_weight * same
+            - cfg.other_weight * other
+            + cfg.interdependence_reward * (other > 0)
+        )
+        relocating = np.arange(6) == RELOCATE
+        self._cost = cfg.move_cost * IS_WALK + cfg.relocate_cost * relocating
 
     @property
     def n_agents(self) -> int:
@@ -140,14 +179,13 @@ class SegregationModel(SwarmModel):
 
     def step(self, state: SegregationState, actions: np.ndarray, rng: BatchRandom) -> Transition:
         """Move all agents at once, resolving claims on the same cell by seeded random priority."""
-        cfg = self.config
-        size = cfg.size
+        size = self.config.size
         batch = state.batch
         draws = rng.random((self.n_agents, 2))
         flat_grid = state.grid.reshape(-1)
         copy_base = np.arange(batch)[:, None] * (size * size)
-        walking = (actions >= UP) & (actions <= LEFT)
-        target, inside = step_cells(state.cell, MOVE_STEP[actions], size, cfg.torus)
+        claims = IS_WALK[actions]
+        target = self._target[actions, state.cell]
 
         relocating = actions == RELOCATE
         if relocating.any():
@@ -155,8 +193,9 @@ class SegregationModel(SwarmModel):
             choice = (draws[..., 0] * vacancies.shape[1]).astype(np.int64)
             chosen = vacancies[np.arange(batch)[:, None], choice] - copy_base
             target = np.where(relocating, chosen, target)
+            claims |= relocating
 
-        claims = (walking & inside) | relocating
+        # A move into a wall targets the agent's own cell, occupied: it fails like any blocked move.
         claims &= flat_grid[copy_base + target] == 0
         winners = resolve_claims(claims, target, draws[..., 1], size * size)
         flat_grid[(copy_base + state.cell)[winners]] = 0
@@ -166,15 +205,10 @@ class SegregationModel(SwarmModel):
         state.last_action = actions
 
         same, other = self._neighbour_counts(state)
-        satisfied = (same + other == 0) | (same >= cfg.tolerance * (same + other) - 1e-12)
-        rewards = (
-            cfg.satisfied_reward * satisfied
-            + cfg.same_weight * same
-            - cfg.other_weight * other
-            + cfg.interdependence_reward * (other > 0)
-            - cfg.move_cost * walking
-            - cfg.relocate_cost * relocating
-        )
+        same *= 9
+        same += other
+        rewards = self._reward[same]
+        rewards -= self._cost[actions]
         return Transition(rewards.astype(np.float32), np.zeros(actions.shape, dtype=bool))
 
     def _neighbour_counts(self, state: SegregationState) -> tuple[np.ndarray, np.ndarray]:
@@ -184,12 +218,15 @@ class SegregationModel(SwarmModel):
         its own group's block): O(G L^2) array operations, no per-agent window.
         """
         counts = group_counts(state.grid, len(self.config.group_fractions), self.config.torus)
-        counts = counts.reshape(counts.shape[0], state.batch, -1)
-        copy = np.arange(state.batch)[:, None]
-        same = counts[self.groups[None, :], copy, state.cell].astype(np.int64)
+        counts = counts.reshape(counts.shape[0], -1)  # (G, B * L * L)
+        flat = np.arange(state.batch)[:, None] * (self.config.size**2) + state.cell
+        at = counts[:, flat]  # (G, B, N)
+        same = counts.reshape(-1)[self._group_base * state.batch + flat].astype(np.int64)
         same -= 1
-        occupied = counts.sum(axis=0, dtype=np.uint8)[copy, state.cell]
-        return same, occupied - 1 - same
+        other = at.sum(axis=0, dtype=np.int64)
+        other -= 1
+        other -= same
+        return same, other
 
     def observe(self, state: SegregationState) -> np.ndarray:
         """(B, N, k, k, C) uint8 one-hot channels relative to each agent's own group.
@@ -201,11 +238,11 @@ class SegregationModel(SwarmModel):
         n_groups, batch = len(cfg.group_fractions), state.batch
         pages = np.take(self._channel_items, state.grid, axis=1)  # (G, B, L, L) records of C bytes
         pages = pages.view(np.uint8).reshape(n_groups * batch, cfg.size, cfg.size, len(self.channels))
-        pad_value = np.zeros(len(self.channels), dtype=np.uint8)
-        pad_value[-1] = 0 if cfg.torus else 1
         page = self.groups[None, :] * batch + np.arange(batch)[:, None]
         row, col = np.divmod(state.cell, cfg.size)
-        return lattice_windows(pages, row, col, cfg.view_size, cfg.torus, pad_value=pad_value, page=page)
+        return lattice_windows(
+            pages, row, col, cfg.view_size, cfg.torus, pad_value=self._pad_value, page=page
+        )
 
     def metrics(self, state: SegregationState) -> dict[str, np.ndarray]:
         """Segregation index, unsatisfied fraction, dissimilarity, interface density, cluster size, moved."""
