@@ -60,7 +60,7 @@ class BatchRandom:
 
     def subset(self, copies: np.ndarray | Sequence[int]) -> BatchRandom:
         """The streams of the given copies (shared, so drawing advances the originals)."""
-        return BatchRandom([self.generators[int(b)] for b in copies])
+        return BatchRandom([self.generators[b] for b in np.asarray(copies, dtype=np.int64).tolist()])
 
     def random(self, shape: tuple[int, ...] = ()) -> np.ndarray:
         """Uniform floats in [0, 1), shape (B, *shape), float64."""

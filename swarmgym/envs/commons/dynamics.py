@@ -35,6 +35,8 @@ _EXPAND = (
     .view("<u8")
     .ravel()
 )
+#: The code bit an agent sets on its cell, indexed by whether it is in play (removed, in play).
+_PRESENCE = np.array([1 << REMOVED_BIT, 1 << AGENTS_BIT], dtype=np.uint8)
 #: Clears the "agents" byte of an expanded cell.
 _NOT_AGENT = np.uint64(~(0xFF << (8 * AGENTS_BIT)) & 0xFFFFFFFFFFFFFFFF)
 #: Per action, the heading of a move relative to the facing (in quarter turns clockwise).
@@ -280,8 +282,8 @@ class CommonsModel(SwarmModel):
         """Per-cell lookup tables that replace divisions and heading arithmetic in the step.
 
         ``_row`` / ``_col`` (H*W,) coordinates of every flat cell; ``_delta`` / ``_fix`` (4,) and
-        ``_edge`` (H*W,) uint8 for one-cell moves (see below); ``_beam_dr`` / ``_beam_dc`` (4, L*W) the
-        beam's cell offsets per heading; ``_disc_dr`` / ``_disc_dc`` (12,) the regrowth disc.
+        ``_edge`` (H*W,) uint8 for one-cell moves (see below); ``_pad_cell``, ``_unpad``, ``_beam_delta``
+        and ``_disc_delta`` for the beam's and the regrowth disc's cells (see below).
         """
         cfg = self.config
         height, width = cfg.height, cfg.width
@@ -295,11 +297,22 @@ class CommonsModel(SwarmModel):
         crossing = (row < 0) | (row >= height) | (col < 0) | (col >= width)
         self._edge = (crossing << np.arange(4)[:, None]).sum(axis=0).astype(np.uint8)
         self._fix = -forward[:, 0] * height * width - forward[:, 1] * width
+        # Beam and regrowth-disc cells: a (H + 2R) x (W + 2R) padded grid with R the longest reach;
+        # _pad_cell maps a cell to its padded index, _unpad a padded index back to the cell (wrapped on
+        # a torus; -1 beyond the walls), and _beam_delta (4, L*W) / _disc_delta (12,) are the offsets
+        # in the padded grid, so a cell's beam or disc is one add and two lookups.
         ahead, across = self._beam_offsets[:, 0], self._beam_offsets[:, 1]
-        self._beam_dr = ahead * forward[:, :1] + across * right[:, :1]
-        self._beam_dc = ahead * forward[:, 1:] + across * right[:, 1:]
-        self._disc_dr = np.array([dr for dr, _ in metrics.DISC2], dtype=np.int64)
-        self._disc_dc = np.array([dc for _, dc in metrics.DISC2], dtype=np.int64)
+        beam_dr = ahead * forward[:, :1] + across * right[:, :1]
+        beam_dc = ahead * forward[:, 1:] + across * right[:, 1:]
+        disc_dr = np.array([dr for dr, _ in metrics.DISC2], dtype=np.int64)
+        disc_dc = np.array([dc for _, dc in metrics.DISC2], dtype=np.int64)
+        reach = max(cfg.beam_length, cfg.beam_width // 2, 2)
+        padded_w = width + 2 * reach
+        self._pad_cell = (self._row + reach) * padded_w + self._col + reach
+        pad_row, pad_col = np.divmod(np.arange((height + 2 * reach) * padded_w, dtype=np.int64), padded_w)
+        self._unpad = self._wrap(pad_row - reach, pad_col - reach)
+        self._beam_delta = beam_dr * padded_w + beam_dc
+        self._disc_delta = disc_dr * padded_w + disc_dc
         #: Per action: the change of facing (turns only).
         self._turn = np.zeros(8, dtype=np.int64)
         self._turn[TURN_RIGHT], self._turn[TURN_LEFT] = 1, -1
@@ -330,14 +343,11 @@ class CommonsModel(SwarmModel):
 
         # Beams, from the positions and facings at the start of the step (Perolat's time-out beam).
         fired = acts == FIRE  # never with beam=False: action 7 is then outside the action space
-        shooter_b, shooter_i = _nonzero(fired)
-        if len(shooter_b):
-            origin = state.cell[shooter_b, shooter_i][:, None]
-            heading = facing[shooter_b, shooter_i]
-            swept = self._wrap(
-                self._row[origin] + self._beam_dr[heading], self._col[origin] + self._beam_dc[heading]
-            )
-            flat = (shooter_b[:, None] * hw + swept)[swept >= 0]
+        shooters = np.flatnonzero(fired)
+        if len(shooters):
+            origin = self._pad_cell[state.cell.reshape(-1)[shooters]]
+            swept = self._unpad[origin[:, None] + self._beam_delta[facing.reshape(-1)[shooters]]]
+            flat = ((shooters // n)[:, None] * hw + swept)[swept >= 0]
             sweeps = np.bincount(flat, minlength=batch * hw)
             beam = (sweeps > 0).reshape(batch, hw)
             hits_taken = sweeps[here] * in_play
@@ -480,9 +490,7 @@ class CommonsModel(SwarmModel):
         flat = copy * self.n_cells + where
         free = ~resource.reshape(-1)[flat] & ~occupied.reshape(-1)[flat]
         copy, where, flat, slot = copy[free], where[free], flat[free], slot[free]
-        around = self._wrap(
-            self._row[where][:, None] + self._disc_dr, self._col[where][:, None] + self._disc_dc
-        )
+        around = self._unpad[self._pad_cell[where][:, None] + self._disc_delta]
         live = resource.reshape(-1)[copy[:, None] * self.n_cells + around] & (around >= 0)
         chance = metrics.regrowth_probability(live.sum(axis=1), self.table)
         grow = draws.reshape(batch, -1)[copy, slot] < chance
@@ -524,15 +532,12 @@ class CommonsModel(SwarmModel):
         cfg = self.config
         batch, hw, rad = state.batch, self.n_cells, cfg.view_size // 2
         in_play = state.removed_left == 0
-        # Flat codes of the batch plus one spare byte that absorbs the writes of the other agents.
-        flat = np.empty(batch * hw + 1, dtype=np.uint8)
-        codes = flat[:-1].reshape(batch, hw)
-        np.bitwise_or(state.resource.view(np.uint8), state.beam.view(np.uint8) << BEAM_BIT, out=codes)
+        codes = state.beam.view(np.uint8) << BEAM_BIT
+        codes |= state.resource.view(np.uint8)
         codes |= self._patch_bits(state)
+        # An agent in play may stand where another was removed from: ufunc.at ORs both bits in.
         where = np.arange(batch)[:, None] * hw + state.cell
-        # Two writes: an agent in play may stand where another was removed from.
-        flat[np.where(in_play, batch * hw, where)] |= np.uint8(1 << REMOVED_BIT)
-        flat[np.where(in_play, where, batch * hw)] |= np.uint8(1 << AGENTS_BIT)
+        np.bitwise_or.at(codes.reshape(-1), where, _PRESENCE[in_play.view(np.uint8)])
         items = np.take(_EXPAND, codes.reshape(-1), mode="clip").reshape(batch, cfg.height, cfg.width)
         row, col = np.divmod(state.cell, cfg.width)
         wall = _EXPAND[1 << WALL_BIT]
