@@ -5,8 +5,8 @@ Two entry points, one output convention: (B, N, k, k[, C]), channels last, centr
 - :func:`lattice_windows` crops per-cell rasters (lattice envs). The raster is padded once (wrapped on
   a torus, filled with ``pad_value`` outside walls); all windows are then one strided view of it and
   one advanced index copies them out: no per-agent slicing, no clip arithmetic. Rotated windows are
-  cut the same way from the four quarter-turned copies of the padded raster; constant windows (e.g.
-  of agents out of play) are written over the chosen agents' crops.
+  cut the same way from the four quarter-turned copies of the padded raster, and constant windows
+  (e.g. of agents out of play) from k×k blocks laid beside them, by the same gather.
 - :func:`rasterise` bins neighbour offsets of continuous agents into a k×k grid of cells (continuous
   envs), optionally rotated into each agent's heading frame, summing (or averaging) per-cell values
   in a reused scratch buffer.
@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import math
 import threading
+from typing import NamedTuple
 
 import numpy as np
 
@@ -63,7 +64,8 @@ def lattice_windows(
             agent's group); default: page b for the agents of copy b.
         constant: optional ``(which, fill)``: agents with ``which[b, n] = t >= 0`` get a window whose
             every cell is ``fill[t]`` (fill is (T,) or (T, C)) instead of their crop, e.g. the blank
-            view of an agent out of play; one write over those agents' crops, nothing when none.
+            view of an agent out of play. Those windows are k×k blocks laid out beside the pages and
+            cut by the same gather, so they cost nothing extra.
 
     Returns:
         (B, N, k, k) or (B, N, k, k, C) array, same dtype as ``raster``.
@@ -73,31 +75,69 @@ def lattice_windows(
     channels = raster.shape[3:]
     if page is None:
         page = np.arange(rows.shape[0])[:, None]
+    rad = k // 2
+    if facing is None and constant is None:
+        padded = pad_lattice(raster, rad, torus, pad_value)
+        return _gather(padded, k, (page * padded.shape[1] + rows) * padded.shape[2] + cols)
+    # Turn the padded pages instead of the windows: page (t, p) holds np.rot90 of page p by t
+    # counter-clockwise quarter turns (which brings heading t to the top), in one square buffer, so
+    # one gather cuts every rotated window; a cached table gives each (heading, cell) the offset of
+    # its window's top-left cell in its turned page. Constant windows are k×k blocks laid out in
+    # extra pages after the turned ones and cut by the same gather.
+    turns = 1 if facing is None else 4
+    side = max(height, width) + 2 * rad
+    blocks = None if constant is None else _block_layout(side, k, len(constant[1]))
+    extra = 0 if blocks is None else blocks.pages
+    turned = _scratch((turns * pages + extra, side, side, *channels), raster.dtype)
+    padded = turned[:pages, : height + 2 * rad, : width + 2 * rad]
+    pad_lattice(raster, rad, torus, pad_value, out=padded)
+    # np.rot90(padded, quarter, axes=(1, 2)) as plain views (rot90's own overhead shows at small N).
+    quarters = (padded[:, :, ::-1].swapaxes(1, 2), padded[:, ::-1, ::-1], padded[:, ::-1].swapaxes(1, 2))
+    for quarter, rotated in enumerate(quarters[: turns - 1], start=1):
+        turned[quarter * pages : (quarter + 1) * pages, : rotated.shape[1], : rotated.shape[2]] = rotated
+    offset = _turned_offsets(height, width, side)
     if facing is None:
-        padded = pad_lattice(raster, k // 2, torus, pad_value)
-        out = _gather(padded, k, (page * padded.shape[1] + rows) * padded.shape[2] + cols)
+        start = page * (side * side) + offset[rows * width + cols]
     else:
-        # Turn the padded pages instead of the windows: page (t, p) holds np.rot90 of page p by t
-        # counter-clockwise quarter turns (which brings heading t to the top), in one square buffer,
-        # so one gather cuts every rotated window; a cached table gives each (heading, cell) the
-        # offset of its window's top-left cell in its turned page.
-        side = max(height, width) + 2 * (k // 2)
-        turned = _scratch((4 * pages, side, side, *channels), raster.dtype)
-        padded = turned[:pages, : height + 2 * (k // 2), : width + 2 * (k // 2)]
-        pad_lattice(raster, k // 2, torus, pad_value, out=padded)
-        # np.rot90(padded, quarter, axes=(1, 2)) as plain views (rot90's own overhead shows at small N).
-        quarters = (padded[:, :, ::-1].swapaxes(1, 2), padded[:, ::-1, ::-1], padded[:, ::-1].swapaxes(1, 2))
-        for quarter, rotated in enumerate(quarters, start=1):
-            turned[quarter * pages : (quarter + 1) * pages, : rotated.shape[1], : rotated.shape[2]] = rotated
-        offset = _turned_offsets(height, width, side)
         start = (facing * pages + page) * (side * side) + offset[(facing * height + rows) * width + cols]
-        out = _gather(turned, k, start)
-    if constant is not None:
+    if blocks is not None:
         which, fill = constant
-        fixed = np.flatnonzero(which >= 0)
-        if len(fixed):
-            out.reshape(-1, k * k, *channels)[fixed] = np.asarray(fill)[which.reshape(-1)[fixed], None]
-    return out
+        blocks_out = turned[turns * pages :].reshape(-1, *channels)
+        blocks_out[blocks.cells] = np.repeat(np.asarray(fill), k * k, axis=0)
+        # which = -1 reads the last block's start, discarded by the where.
+        start = np.where(which >= 0, blocks.start[which] + turns * pages * side * side, start)
+    return _gather(turned, k, start)
+
+
+class _BlockLayout(NamedTuple):
+    """Where constant windows sit: block t starts at flat cell ``start[t]`` of the extra side×side pages.
+
+    ``cells`` are the flat cells of all blocks in those pages (block after block, k² each, row-major);
+    ``pages`` is how many extra pages they take.
+    """
+
+    start: np.ndarray
+    cells: np.ndarray
+    pages: int
+
+
+@functools.cache
+def _block_layout(side: int, k: int, n_fill: int) -> _BlockLayout:
+    """``n_fill`` k×k blocks laid row band by row band, side // k per band, as many pages as needed.
+
+    Cached: a function of the window shape only (never of a state), and read-only, so one layout is
+    safely shared by every env and thread (``functools.cache`` is thread-safe; at worst two threads
+    build equal layouts).
+    """
+    per_row = side // k
+    page, slot = np.divmod(np.arange(n_fill), per_row * per_row)
+    band, column = np.divmod(slot, per_row)
+    start = (page * side + band * k) * side + column * k
+    offsets = (np.arange(k)[:, None] * side + np.arange(k)[None, :]).ravel()
+    layout = _BlockLayout(start, (start[:, None] + offsets[None, :]).ravel(), int(page[-1]) + 1)
+    layout.start.flags.writeable = False
+    layout.cells.flags.writeable = False
+    return layout
 
 
 @functools.lru_cache(maxsize=16)
