@@ -6,13 +6,14 @@
     python examples/commons_cooperation.py --table              # the table of runs/coop/evidence.json
 
 Each learner trains with `swarmgym train commons_v0 --algo ALGO --steps STEPS --seed 0 --preference P
---out runs/coop/NAME` (commons' learning config: the small preset, 1,000-step episodes, gamma 0.99); a
-finished run is not trained again. Every population plays all four agents of the small preset for
-1,000 steps on the held-out seeds 10000-10009 (`swarmgym scenario --env commons_v0 --preset small
---members AGENT=4 --max-cycles 1000 --seeds ...`), rewards and metrics always the env's selfish ones.
-Writes runs/coop/evidence.json and prints the markdown table of docs/cooperation.md; `--curves PNG`
-draws the learners' training curves (efficiency U and collapse rate of the training episodes, from each
-run's TensorBoard log).
+[--hyper gamma=G] --out runs/coop/NAME` (commons' learning config: the small preset, 1,000-step
+episodes, gamma 0.99 for PPO and MF-AC; every MF-Q entry sets its own); a finished run is not trained
+again. Every population
+plays all four agents of the small preset for 1,000 steps on the held-out seeds 10000-10009
+(`swarmgym scenario --env commons_v0 --preset small --members AGENT=4 --max-cycles 1000 --seeds ...`),
+rewards and metrics always the env's selfish ones. Writes runs/coop/evidence.json and prints the
+markdown table of docs/cooperation.md; `--curves PNG` draws the learners' training curves (efficiency
+U and collapse rate of the training episodes, from each run's TensorBoard log).
 """
 
 import argparse
@@ -26,18 +27,20 @@ from swarmgym.registry import spec
 from swarmgym.training import train
 
 SEEDS = list(range(10000, 10010))
-LEARNERS = {  # name: (algo, agent-steps, preference)
+LEARNERS = {  # name: (algo, agent-steps, preference[, hyperparameters beyond commons' defaults])
     "ppo_selfish": ("ppo", 2_000_000, None),
     "ppo_prosocial": ("ppo", 2_000_000, "prosocial:alpha=1"),
     "ppo_inequity": ("ppo", 2_000_000, "inequity:alpha=5,beta=0.05"),
     "ppo_envy": ("ppo", 2_000_000, "inequity:alpha=5,beta=0"),
-    "mfq_selfish": ("mfq", 1_000_000, None),
-    "mfq_prosocial": ("mfq", 1_000_000, "prosocial:alpha=1"),
-    "mfq_inequity": ("mfq", 1_000_000, "inequity:alpha=5,beta=0.05"),
-    "mfq_envy": ("mfq", 1_000_000, "inequity:alpha=5,beta=0"),
-    "mfq_prosocial_4m": ("mfq", 4_000_000, "prosocial:alpha=1"),
+    "mfq_selfish": ("mfq", 1_000_000, None, {"gamma": 0.99}),
+    "mfq_prosocial": ("mfq", 1_000_000, "prosocial:alpha=1", {"gamma": 0.99}),
+    "mfq_inequity": ("mfq", 1_000_000, "inequity:alpha=5,beta=0.05", {"gamma": 0.99}),
+    "mfq_envy": ("mfq", 1_000_000, "inequity:alpha=5,beta=0", {"gamma": 0.99}),
+    "mfq_prosocial_4m": ("mfq", 4_000_000, "prosocial:alpha=1", {"gamma": 0.99}),
     "mfac_selfish": ("mfac", 1_000_000, None),
     "mfac_prosocial": ("mfac", 1_000_000, "prosocial:alpha=1"),
+    "mfq_selfish_g998": ("mfq", 1_000_000, None, {"gamma": 0.998}),
+    "mfq_prosocial_g998": ("mfq", 1_000_000, "prosocial:alpha=1", {"gamma": 0.998}),
 }
 RULES = ["greedy", "restrained", "sanctioner", "random"]
 COLUMNS = [  # (summary key, header, format)
@@ -55,13 +58,14 @@ def train_learner(name: str, root: Path) -> dict:
     """Train (or find) one learner; return what its run.json says about the training."""
     from swarmgym_agents.preferences import Preference
 
-    algo, steps, preference = LEARNERS[name]
+    algo, steps, preference, *hyper = LEARNERS[name]
     out = root / name
     if not (out / "run.json").exists() or json.loads((out / "run.json").read_text())["steps_done"] < steps:
         resume = (out / "run.json").exists()
         train(
             None if resume else "commons_v0", None if resume else algo, out, steps=steps, seed=0,
-            preference=Preference.parse(preference).record(), eval_seeds=0, resume=resume, progress=False,
+            preference=Preference.parse(preference).record(), hyper=hyper[0] if hyper else None,
+            eval_seeds=0, resume=resume, progress=False,
         )  # fmt: skip
     run = json.loads((out / "run.json").read_text())
     return {"agent": f"{algo}:{out}", "steps": run["steps_done"], "wall_s": run.get("wall_seconds")}

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from swarmgym.core.io import atomic_path
-from swarmgym.evaluation.results import entry_key, entry_label, read_result, write_result
+from swarmgym.evaluation.results import entry_key, entry_label, preference_label, read_result, write_result
 from swarmgym.evaluation.tasks import BENCHMARK_VERSION, TASKS, Task, n_agents, task_hash
 from swarmgym.metrics.stats import (
     interquartile_mean,
@@ -118,9 +118,13 @@ def _fixed(value: float, digits: int) -> str:
 
 
 def _group(result: Mapping[str, Any]) -> str:
-    """Across tasks, rules are grouped by name and learned entries by algorithm."""
+    """Across tasks, rules are grouped by name and learned entries by algorithm and social preference."""
     agent = result["agent"]
-    return agent["algo"] if agent["kind"] == "learned" else agent["name"]
+    if agent["kind"] != "learned":
+        return agent["name"]
+    if agent["training"].get("preference"):
+        return f"{agent['algo']} {preference_label(agent)}"
+    return agent["algo"]
 
 
 def _emergence(aggregate: Mapping[str, Any] | None, n: int) -> str:
@@ -233,12 +237,11 @@ def summary_section(results: Sequence[Mapping[str, Any]]) -> Section:
     return Section(
         "Across tasks",
         paragraphs=[
-            "Each agent over the tasks it plays (learned entries pooled per algorithm): the interquartile "
-            "mean of its per-seed normalised scores with a 95 % stratified bootstrap CI (seeds resampled "
-            "within "
-            "each task), and the probability that it beats the task's reference agent on a random seed, "
-            "averaged over tasks (Agarwal et al. 2021). Rows over different task sets are not directly "
-            "comparable.",
+            "Each agent over the tasks it plays (learned entries pooled per algorithm and social "
+            "preference): the interquartile mean of its per-seed normalised scores with a 95 % stratified "
+            "bootstrap CI (seeds resampled within each task), and the probability that it beats the task's "
+            "reference agent on a random seed, averaged over tasks (Agarwal et al. 2021). Rows over "
+            "different task sets are not directly comparable.",
         ],
         tables=[
             Table(
