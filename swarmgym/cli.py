@@ -149,21 +149,24 @@ def cmd_train(args: argparse.Namespace) -> int:
         )
         return 0
     train(
-        args.env_id,
-        args.algo,
-        args.out,
-        steps=args.steps,
-        seed=args.seed,
-        config=config_overrides(args.config, args.preset, args.env_id),
-        checkpoint_every=args.checkpoint_every,
-        num_copies=args.copies,
-        max_cycles=args.max_cycles,
-        hyper=hyper,
-        preference=Preference.parse(args.preference).record(),
-        eval_seeds=args.eval_seeds,
-        progress=not args.no_progress,
-    )
+        args.env_id, args.algo, args.out, num_copies=args.copies, progress=not args.no_progress,
+        **_new_run(args, hyper),
+    )  # fmt: skip
     return 0
+
+
+def _new_run(args: argparse.Namespace, hyper: dict) -> dict:
+    """What a fresh run takes from the command line, whichever backend trains it."""
+    return {
+        "steps": args.steps,
+        "seed": args.seed,
+        "config": config_overrides(args.config, args.preset, args.env_id),
+        "max_cycles": args.max_cycles,
+        "checkpoint_every": args.checkpoint_every,
+        "hyper": hyper,
+        "eval_seeds": args.eval_seeds,
+        "preference": Preference.parse(args.preference).record(),
+    }
 
 
 def _train_rllib(args: argparse.Namespace, hyper: dict) -> int:
@@ -181,20 +184,7 @@ def _train_rllib(args: argparse.Namespace, hyper: dict) -> int:
         train_rllib(args.env_id, args.out, steps=args.steps, resume=True, num_env_runners=runners,
                     address=args.address)
         return 0
-    train_rllib(
-        args.env_id,
-        args.out,
-        steps=args.steps,
-        seed=args.seed,
-        config=config_overrides(args.config, args.preset, args.env_id),
-        max_cycles=args.max_cycles,
-        num_env_runners=runners,
-        address=args.address,
-        checkpoint_every=args.checkpoint_every,
-        hyper=hyper,
-        eval_seeds=args.eval_seeds,
-        preference=Preference.parse(args.preference).record(),
-    )
+    train_rllib(args.env_id, args.out, num_env_runners=runners, address=args.address, **_new_run(args, hyper))
     return 0
 
 
