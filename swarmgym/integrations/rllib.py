@@ -25,8 +25,9 @@ from ray.rllib.env.wrappers.pettingzoo_env import ParallelPettingZooEnv
 
 import swarmgym
 
-RewardTransform = Callable[[np.ndarray, np.ndarray], np.ndarray]
-"""(B, N) rewards and (B,) done flags -> the (B, N) rewards the learner sees."""
+RewardFunction = Callable[[np.ndarray, np.ndarray], np.ndarray]
+"""(B, N) rewards and (B,) done flags -> the (B, N) rewards the learner sees (e.g. a social preference's
+``swarmgym_agents.preferences.RewardTransform``)."""
 
 
 class SwarmParallelPettingZooEnv(ParallelPettingZooEnv):
@@ -86,7 +87,7 @@ class SwarmAgentVectorEnv(gym.vector.VectorEnv):
         num_copies: int = 1,
         max_cycles: int | None = None,
         config: dict | None = None,
-        reward_transform: RewardTransform | None = None,
+        reward_transform: RewardFunction | None = None,
     ):
         self.vec = swarmgym.make_vec(
             env_id, num_envs=num_copies, max_cycles=max_cycles, with_info=False, **(config or {})
@@ -156,7 +157,7 @@ class SwarmAgentVectorEnv(gym.vector.VectorEnv):
 
 
 def make_vector_env(
-    env_config: dict[str, Any], reward_transform: RewardTransform | None = None
+    env_config: dict[str, Any], reward_transform: RewardFunction | None = None
 ) -> SwarmAgentVectorEnv:
     """RLlib vector-entry-point creator: ``num_envs`` sub-envs (whole copies of N agents).
 

@@ -20,7 +20,7 @@ import json
 import math
 import shutil
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,12 +35,13 @@ from ray.tune.registry import register_env
 
 import swarmgym
 from swarmgym.core.config import check_int
-from swarmgym.core.io import write_json
+from swarmgym.core.io import atomic_path, write_json
 from swarmgym.core.provenance import now, provenance
 from swarmgym.integrations.rllib import SwarmAgentVectorEnv, make_multi_agent_env, make_vector_env
 from swarmgym.registry import spec
 from swarmgym.training.learners import learning_spec, run_config
 from swarmgym.training.runs import read_run
+from swarmgym.training.trainer import check_hyper, close_session, evaluate_and_finish
 from swarmgym_agents.integrations.rllib import WindowPPOModule
 from swarmgym_agents.integrations.window_net import WindowNet, dist_inputs, save_policy_file
 from swarmgym_agents.preferences import Preference, RewardTransform
@@ -224,10 +225,7 @@ def new_rllib_run(
     """A fresh ``run.json`` record (the native trainer's keys plus ``rllib``); validated before Ray starts."""
     env_id = spec(env_id).id
     task = learning_spec(env_id)
-    known = {f.name for f in fields(RLlibPPOArgs)}
-    unknown = sorted(set(hyper or {}) - known)
-    if unknown:
-        raise ValueError(f"unknown rllib hyperparameters {unknown}; choose from {sorted(known)}")
+    check_hyper(ALGO, dict(hyper or {}), RLlibPPOArgs)
     args = RLlibPPOArgs(**(hyper or {}))
     merged = run_config(env_id, "ppo", config)
     swarmgym.make_model(env_id, **merged)  # a bad config fails here, before Ray starts
@@ -309,7 +307,7 @@ def train_rllib(
             raise ValueError(f"cannot resume: {checkpoint_dir} is missing")
         run["steps_done"] = json.loads((checkpoint_dir / "swarmgym.json").read_text())["steps_done"]
     if resume and run["steps_done"] >= run["steps"] and (out / "model.pt").exists():
-        return _evaluate_and_finish(run, out, verbose)
+        return evaluate_and_finish(run, out, verbose)
     out.mkdir(parents=True, exist_ok=True)
     started_ray = False
     if not ray.is_initialized():
@@ -360,17 +358,9 @@ def train_rllib(
         algo.stop()
         if started_ray:
             ray.shutdown()
-    shutil.copyfile(out / "checkpoint.pt", out / "model.pt")
-    return _evaluate_and_finish(run, out, verbose)
-
-
-def _evaluate_and_finish(run: dict[str, Any], out: Path, verbose: bool) -> dict[str, Any]:
-    if run["eval_seeds"] > 0:
-        from swarmgym.training.trainer import final_evaluation
-
-        run["evaluation"] = final_evaluation(run, out, verbose=verbose)
-        write_json(out / "eval.json", run["evaluation"])
-    return run
+    with atomic_path(out / "model.pt") as temp:
+        shutil.copyfile(out / "checkpoint.pt", temp)
+    return evaluate_and_finish(run, out, verbose)
 
 
 def _checkpoint(algo: Any, out: Path, args: RLlibPPOArgs, run: dict[str, Any], started: float) -> None:
@@ -391,10 +381,7 @@ def _checkpoint(algo: Any, out: Path, args: RLlibPPOArgs, run: dict[str, Any], s
     policy_temp = out / ".checkpoint.pt.tmp"
     export_policy(algo, policy_temp, args, run["env_id"], run["config"])
     policy_temp.replace(out / "checkpoint.pt")
-    session = run["sessions"][-1]
-    session.update(ended=now(), steps_at_end=run["steps_done"])
-    session["wall_seconds"] = round(time.perf_counter() - started, 3)
-    run["wall_seconds"] = round(sum(s.get("wall_seconds", 0.0) for s in run["sessions"]), 3)
+    close_session(run, started)
 
 
 def _log(writer: Any, result: dict[str, Any], step: int, rate: float) -> None:

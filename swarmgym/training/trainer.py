@@ -103,7 +103,7 @@ def train(
             if verbose:
                 print(f"{out}: already finished ({run['steps_done']} agent-steps)")
             return run
-        return _evaluate_and_finish(run, out, verbose)  # killed during its final evaluation
+        return evaluate_and_finish(run, out, verbose)  # killed during its final evaluation
 
     torch.set_num_threads(1)
     args = (run["env_id"], run["config"], run["seed"], run["num_copies"], run["max_cycles"])
@@ -154,7 +154,7 @@ def train(
         raise TrainingInterrupted(stop.signal, out, learner.steps)
     with atomic_path(model) as temp:
         shutil.copyfile(checkpoint, temp)
-    return _evaluate_and_finish(run, out, verbose)
+    return evaluate_and_finish(run, out, verbose)
 
 
 class TrainingInterrupted(Exception):
@@ -228,14 +228,14 @@ def new_run(
     }
 
 
-def check_hyper(algo: str, hyper: dict[str, Any]) -> None:
+def check_hyper(algo: str, hyper: dict[str, Any], args_cls: type | None = None) -> None:
     """Refuse unknown or ill-typed hyperparameters of ``algo`` before a learner is built.
 
-    Names must be fields of the learner's args dataclass, and values of the field's type (an int
-    where the default is an int, a finite number where it is a float); each dataclass may check ranges
-    in its own ``__post_init__``.
+    Names must be fields of the learner's args dataclass (``args_cls``, by default the native
+    learner's), and values of the field's type (an int where the default is an int, a finite number
+    where it is a float); each dataclass may check ranges in its own ``__post_init__``.
     """
-    args_cls = args_class(algo)
+    args_cls = args_cls or args_class(algo)
     fields = {f.name: f for f in dataclasses.fields(args_cls)}
     for name, value in hyper.items():
         if name not in fields:
@@ -284,15 +284,20 @@ def _commit(learner: Any, checkpoint: Path, run: dict[str, Any], run_file: Path,
     with atomic_path(checkpoint) as temp:
         learner.save(temp)
     run["steps_done"] = learner.steps
-    session = run["sessions"][-1]
-    session["ended"] = now()
-    session["steps_at_end"] = learner.steps
-    session["wall_seconds"] = round(time.perf_counter() - started, 3)
-    run["wall_seconds"] = round(sum(s.get("wall_seconds", 0.0) for s in run["sessions"]), 3)
+    close_session(run, started)
     write_json(run_file, run)
 
 
-def _evaluate_and_finish(run: dict[str, Any], out: Path, verbose: bool) -> dict[str, Any]:
+def close_session(run: dict[str, Any], started: float) -> None:
+    """Record the current session's end, step count and wall time, and the run's total wall time."""
+    session = run["sessions"][-1]
+    session.update(ended=now(), steps_at_end=run["steps_done"])
+    session["wall_seconds"] = round(time.perf_counter() - started, 3)
+    run["wall_seconds"] = round(sum(s.get("wall_seconds", 0.0) for s in run["sessions"]), 3)
+
+
+def evaluate_and_finish(run: dict[str, Any], out: Path, verbose: bool) -> dict[str, Any]:
+    """The run's final evaluation (unless ``eval_seeds`` is 0), written to ``eval.json`` and into ``run``."""
     if run["eval_seeds"] > 0:
         evaluation = final_evaluation(run, out, verbose=verbose)
         write_json(out / "eval.json", evaluation)

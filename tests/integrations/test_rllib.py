@@ -227,3 +227,19 @@ def test_cli_trains_with_rllib_and_evaluates_the_run(local_ray, tmp_path, capsys
 def test_cli_refuses_rllib_options_on_the_native_backend(tmp_path, capsys):
     assert main(["train", "segregation_v0", "--out", str(tmp_path / "x"), "--num-env-runners", "2"]) == 2
     assert "--backend rllib" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "hyper, message",
+    [
+        ({"n_minibatches": 0}, "n_minibatches must be"),
+        ({"lr": float("nan")}, "lr must be a finite number"),
+        ({"num_epochs": 2.5}, "num_epochs must be an integer"),
+        ({"learning_rate": 0.1}, "unknown rllib hyperparameter 'learning_rate'"),
+        ({"policy": "rnn"}, "unknown rllib policy 'rnn'"),
+    ],
+)
+def test_bad_rllib_hyperparameters_are_refused_before_any_work(hyper, message, tmp_path):
+    with pytest.raises(ValueError, match=message):
+        train_rllib("segregation_v0", tmp_path / "run", hyper=hyper, num_env_runners=0)
+    assert not (tmp_path / "run").exists()
