@@ -202,6 +202,8 @@ class MeanFieldPolicy(SeededPolicy):
         super().__init__(seed)
         if temperature is None:
             temperature = float(checkpoint.get("temperature", 0.0))
+        if not (np.isfinite(temperature) and temperature >= 0):
+            raise ValueError(f"temperature must be a finite number >= 0 (0: greedy), got {temperature!r}")
         self.algo = checkpoint["algo"]
         key = "q" if self.algo == "mfq" else "actor"
         self.net = MeanFieldNet(**checkpoint[f"{key}_spec"])

@@ -351,9 +351,10 @@ def dilemma_section(diagram: Mapping[str, Any]) -> Section:
     ratio, all_c, all_d = (
         checks[k] for k in ("all_cooperate_over_all_defect", "all_cooperate_return", "all_defect_return")
     )
+    times = "∞" if ratio is None else f"{ratio:.1f}"  # None: all-defect earns nothing
     at = ", ".join(map(str, ahead)) or "no"
     verdict = (
-        f"Measured: all agents playing `{cooperator}` earn {all_c:.1f} per agent, {ratio:.1f}× the "
+        f"Measured: all agents playing `{cooperator}` earn {all_c:.1f} per agent, {times}× the "
         f"{all_d:.1f} of all playing `{defector}`; defecting pays the individual when x = {at} other "
         f"agents cooperate. With these two agents the game is {kind[(checks['greed'], checks['fear'])]}."
     )

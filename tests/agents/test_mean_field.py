@@ -1,6 +1,7 @@
 """The mean-field learners' action table."""
 
 import numpy as np
+import pytest
 from gymnasium import spaces
 
 from swarmgym_agents.mean_field import ActionTable
@@ -28,5 +29,8 @@ def test_mfq_acts_by_its_boltzmann_policy_at_the_final_temperature(tmp_path):
     assert checkpoint["temperature"] == 1.0 / 8.0
     assert MeanFieldPolicy(checkpoint, seed=0).temperature == 1.0 / 8.0
     assert MeanFieldPolicy(checkpoint, temperature=0.0, seed=0).temperature == 0.0
+    for bad in (-0.1, float("nan")):
+        with pytest.raises(ValueError, match="temperature must be a finite number >= 0"):
+            MeanFieldPolicy(checkpoint, temperature=bad, seed=0)
     del checkpoint["temperature"]  # written before the temperature was recorded: greedy
     assert MeanFieldPolicy(checkpoint, seed=0).temperature == 0.0

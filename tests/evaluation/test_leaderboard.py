@@ -188,3 +188,5 @@ def test_dilemma_section_states_the_measured_game():
     assert section.tables[0].rows[0] == ["0", "—", "1.0 [0.5, 1.5]", "1.0 [0.5, 1.5]", "0.50"]
     diagram["dilemma"].update(greed=False, defector_advantage=[1.0, -0.5])
     assert "stag hunt" in leaderboard.dilemma_section(diagram).paragraphs[0]
+    diagram["dilemma"].update(all_defect_return=0.0, all_cooperate_over_all_defect=None)
+    assert "∞× the 0.0" in leaderboard.dilemma_section(diagram).paragraphs[0]
