@@ -3,10 +3,10 @@
 Two entry points, one output convention: (B, N, k, k[, C]), channels last, centred on each agent.
 
 - :func:`lattice_windows` crops per-cell rasters (lattice envs). The raster is padded once (wrapped on
-  a torus, filled with ``pad_value`` outside walls); all windows are then one strided view of it and
-  one advanced index copies them out: no per-agent slicing, no clip arithmetic. Rotated windows are
-  cut the same way from the four quarter-turned copies of the padded raster, and constant windows
-  (e.g. of agents out of play) from k×k blocks laid beside them, by the same gather.
+  a torus, filled with ``pad_value`` outside walls) and, for rotated windows, turned into four
+  quarter-turned pages, so every window row is a contiguous run of cells; one compiled kernel then
+  copies every agent's k rows (cells as opaque words, all channels at once) and writes the constant
+  windows (e.g. of agents out of play) directly: no per-agent Python, no index arrays.
 - :func:`rasterise` bins neighbour offsets of continuous agents into a k×k grid of cells (continuous
   envs), optionally rotated into each agent's heading frame, summing (or averaging) per-cell values
   in a reused scratch buffer.
@@ -17,13 +17,12 @@ rotated), column 0 is the agent's left.
 
 from __future__ import annotations
 
-import functools
 import math
 import threading
-from typing import NamedTuple
 
 import numpy as np
 
+from swarmgym.core.compiled import kernel
 from swarmgym.core.lattice import pad_lattice
 
 #: Lattice headings as (d_row, d_col) unit steps: 0 = up (north), 1 = right, 2 = down, 3 = left.
@@ -49,8 +48,10 @@ def lattice_windows(
 ) -> np.ndarray:
     """Crop a k×k window around every agent from a per-cell raster.
 
-    The raster is padded once; the windows are a strided view of it (no copy), and one advanced
-    index per heading copies every agent's block out: no per-agent Python, no k×k index arrays.
+    The raster is padded once (wrapped on a torus, ``pad_value`` beyond walls) into a reused scratch
+    buffer, turned into four quarter-turned pages when windows are rotated, and one compiled kernel
+    copies each window's k rows (contiguous runs of k cells, copied as opaque words whatever the dtype
+    and channels) or writes its constant fill.
 
     Args:
         raster: (P, H, W) or (P, H, W, C) per-cell values; P pages, normally one per copy (P = B).
@@ -64,8 +65,7 @@ def lattice_windows(
             agent's group); default: page b for the agents of copy b.
         constant: optional ``(which, fill)``: agents with ``which[b, n] = t >= 0`` get a window whose
             every cell is ``fill[t]`` (fill is (T,) or (T, C)) instead of their crop, e.g. the blank
-            view of an agent out of play. Those windows are k×k blocks laid out beside the pages and
-            cut by the same gather, so they cost nothing extra.
+            view of an agent out of play.
 
     Returns:
         (B, N, k, k) or (B, N, k, k, C) array, same dtype as ``raster``.
@@ -73,87 +73,97 @@ def lattice_windows(
     check_view_size(k, "k")
     pages, height, width = raster.shape[:3]
     channels = raster.shape[3:]
-    if page is None:
-        page = np.arange(rows.shape[0])[:, None]
+    batch, n_agents = rows.shape
     rad = k // 2
-    if facing is None and constant is None:
-        padded = pad_lattice(raster, rad, torus, pad_value)
-        return _gather(padded, k, (page * padded.shape[1] + rows) * padded.shape[2] + cols)
+    dtype = raster.dtype
+    itemsize = dtype.itemsize * math.prod(channels)
+    word = np.dtype(f"u{next(size for size in (8, 4, 2, 1) if itemsize % size == 0)}")
+    n_words = itemsize // word.itemsize
     # Turn the padded pages instead of the windows: page (t, p) holds np.rot90 of page p by t
-    # counter-clockwise quarter turns (which brings heading t to the top), in one square buffer, so
-    # one gather cuts every rotated window; a cached table gives each (heading, cell) the offset of
-    # its window's top-left cell in its turned page. Constant windows are k×k blocks laid out in
-    # extra pages after the turned ones and cut by the same gather.
+    # counter-clockwise quarter turns (which brings heading t to the top), in one square buffer.
     turns = 1 if facing is None else 4
     side = max(height, width) + 2 * rad
-    blocks = None if constant is None else _block_layout(side, k, len(constant[1]))
-    extra = 0 if blocks is None else blocks.pages
-    turned = _scratch((turns * pages + extra, side, side, *channels), raster.dtype)
+    turned = _scratch((turns * pages, side, side, *channels), dtype)
     padded = turned[:pages, : height + 2 * rad, : width + 2 * rad]
     pad_lattice(raster, rad, torus, pad_value, out=padded)
     # np.rot90(padded, quarter, axes=(1, 2)) as plain views (rot90's own overhead shows at small N).
     quarters = (padded[:, :, ::-1].swapaxes(1, 2), padded[:, ::-1, ::-1], padded[:, ::-1].swapaxes(1, 2))
     for quarter, rotated in enumerate(quarters[: turns - 1], start=1):
         turned[quarter * pages : (quarter + 1) * pages, : rotated.shape[1], : rotated.shape[2]] = rotated
-    offset = _turned_offsets(height, width, side)
-    if facing is None:
-        start = page * (side * side) + offset[rows * width + cols]
+    if constant is None:
+        which, fill = _NO_AGENTS, np.zeros((1, n_words), dtype=word)
     else:
-        start = (facing * pages + page) * (side * side) + offset[(facing * height + rows) * width + cols]
-    if blocks is not None:
-        which, fill = constant
-        blocks_out = turned[turns * pages :].reshape(-1, *channels)
-        blocks_out[blocks.cells] = np.repeat(np.asarray(fill), k * k, axis=0)
-        # which = -1 reads the last block's start, discarded by the where.
-        start = np.where(which >= 0, blocks.start[which] + turns * pages * side * side, start)
-    return _gather(turned, k, start)
+        which, fill = _as_index(constant[0]), np.asarray(constant[1], dtype=dtype)
+        fill = np.ascontiguousarray(fill).view(word).reshape(len(fill), n_words)
+    out = np.empty((batch, n_agents, k, k, *channels), dtype=dtype)
+    _cut_windows(
+        turned.reshape(-1).view(word),
+        np.array([pages, height, width, side, n_words]),
+        _as_index(rows),
+        _as_index(cols),
+        _NO_AGENTS if facing is None else _as_index(facing),
+        _NO_AGENTS if page is None else _as_index(page),
+        which,
+        fill,
+        k,
+        out.reshape(-1).view(word),
+    )
+    return out
 
 
-class _BlockLayout(NamedTuple):
-    """Where constant windows sit: block t starts at flat cell ``start[t]`` of the extra side×side pages.
+#: Stands for an absent (B, N) index argument of :func:`_cut_windows` (a 0×0 array, never read).
+_NO_AGENTS = np.zeros((0, 0), dtype=np.int64)
+_NO_AGENTS.flags.writeable = False
 
-    ``cells`` are the flat cells of all blocks in those pages (block after block, k² each, row-major);
-    ``pages`` is how many extra pages they take.
+
+def _as_index(array: np.ndarray) -> np.ndarray:
+    """``array`` as int64 (B, N) indices, copied only if needed (one compiled signature for all)."""
+    return np.asarray(array, dtype=np.int64)
+
+
+@kernel
+def _cut_windows(turned, shape, rows, cols, facing, page, which, fill, k, out):
+    """Copy every agent's k×k window out of the turned pages (flat arrays of cells of ``n_words`` words).
+
+    ``shape`` is (P, H, W, side, n_words). The window of an agent at (r, c) with heading t starts at
+    (r, c), (W-1-c, r), (H-1-r, W-1-c) or (c, H-1-r) of its page in turn t, and its rows are runs of
+    k cells ``side`` cells apart. ``facing`` / ``page`` / ``which`` are (B, N), or 0×0 when absent
+    (heading 0, page b, no constant window). Unsigned indices: the row copies compile to vector moves.
     """
-
-    start: np.ndarray
-    cells: np.ndarray
-    pages: int
-
-
-@functools.cache
-def _block_layout(side: int, k: int, n_fill: int) -> _BlockLayout:
-    """``n_fill`` k×k blocks laid row band by row band, side // k per band, as many pages as needed.
-
-    Cached: a function of the window shape only (never of a state), and read-only, so one layout is
-    safely shared by every env and thread (``functools.cache`` is thread-safe; at worst two threads
-    build equal layouts).
-    """
-    per_row = side // k
-    page, slot = np.divmod(np.arange(n_fill), per_row * per_row)
-    band, column = np.divmod(slot, per_row)
-    start = (page * side + band * k) * side + column * k
-    offsets = (np.arange(k)[:, None] * side + np.arange(k)[None, :]).ravel()
-    layout = _BlockLayout(start, (start[:, None] + offsets[None, :]).ravel(), int(page[-1]) + 1)
-    layout.start.flags.writeable = False
-    layout.cells.flags.writeable = False
-    return layout
-
-
-@functools.lru_cache(maxsize=16)
-def _turned_offsets(height: int, width: int, side: int) -> np.ndarray:
-    """(4 * H * W,) flat offset in a side×side turned page of the window's top-left cell, per (heading, cell).
-
-    After t counter-clockwise quarter turns the window of cell (r, c) of an H×W raster starts at
-    (r, c), (W-1-c, r), (H-1-r, W-1-c), (c, H-1-r) for t = 0, 1, 2, 3. Cached (a function of the shapes
-    only) and read-only, so one table is safely shared by every env and thread.
-    """
-    row, col = np.divmod(np.arange(height * width, dtype=np.int64), width)
-    top = np.concatenate([row, width - 1 - col, height - 1 - row, col])
-    left = np.concatenate([col, row, width - 1 - col, height - 1 - row])
-    offset = top * side + left
-    offset.flags.writeable = False
-    return offset
+    pages, height, width, side = shape[0], shape[1], shape[2], shape[3]
+    words = np.uint64(shape[4])
+    rotate, paged, fixed = facing.shape[0] > 0, page.shape[0] > 0, which.shape[0] > 0
+    kk = np.uint64(k)
+    row_words = kk * words
+    stride = np.uint64(side) * words
+    n_agents = rows.shape[1]
+    for b in range(rows.shape[0]):
+        for a in range(n_agents):
+            base = np.uint64(b * n_agents + a) * kk * row_words
+            if fixed and which[b, a] >= 0:
+                t = which[b, a]
+                for cell in range(kk * kk):
+                    for w in range(words):
+                        out[base + cell * words + w] = fill[t, w]
+                continue
+            r, c = rows[b, a], cols[b, a]
+            heading = facing[b, a] if rotate else 0
+            if heading == 0:
+                top, left = r, c
+            elif heading == 1:
+                top, left = width - 1 - c, r
+            elif heading == 2:
+                top, left = height - 1 - r, width - 1 - c
+            else:
+                top, left = c, height - 1 - r
+            p = page[b, a] if paged else b
+            first = (heading * pages + p) * side * side + top * side + left
+            source = np.uint64(first) * words
+            for _ in range(kk):
+                for j in range(row_words):
+                    out[base + j] = turned[source + j]
+                base += row_words
+                source += stride
 
 
 _SCRATCH = threading.local()
@@ -173,24 +183,6 @@ def _scratch(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     if buffer is None or buffer.nbytes < nbytes:
         buffer = _SCRATCH.buffer = np.empty(max(nbytes, 1), dtype=np.uint8)
     return buffer[:nbytes].view(dtype).reshape(shape)
-
-
-def _gather(padded: np.ndarray, k: int, start: np.ndarray) -> np.ndarray:
-    """The k×k blocks of C-contiguous (P, H', W', ...) pages whose top-left cells have flat index ``start``.
-
-    ``start`` is (p * H' + top) * W' + left. A block is k rows of k contiguous cells: the pages are
-    viewed as overlapping rows of k cells (one opaque item each) and one flat index per block copies
-    its k rows, the cheapest numpy gather.
-    """
-    pages, height, width = padded.shape[:3]
-    cell = padded.itemsize * math.prod(padded.shape[3:])
-    rows = np.ndarray(
-        (pages * height * width - (k - 1) * (width + 1), k),
-        dtype=np.dtype((np.void, cell * k)),
-        buffer=padded,
-        strides=(cell, cell * width),
-    )
-    return rows[start].view(padded.dtype).reshape(*start.shape, k, k, *padded.shape[3:])
 
 
 def rasterise(
