@@ -93,8 +93,8 @@ def lattice_windows(
     if constant is None:
         which, fill = _NO_AGENTS, np.zeros((1, n_words), dtype=word)
     else:
-        which, fill = _as_index(constant[0]), np.asarray(constant[1], dtype=dtype)
-        fill = np.ascontiguousarray(fill).view(word).reshape(len(fill), n_words)
+        which, fill = _as_index(constant[0]), np.array(constant[1], dtype=dtype)  # a writable copy
+        fill = fill.view(word).reshape(len(fill), n_words)
     out = np.empty((batch, n_agents, k, k, *channels), dtype=dtype)
     _cut_windows(
         turned.reshape(-1).view(word),
@@ -111,14 +111,14 @@ def lattice_windows(
     return out
 
 
-#: Stands for an absent (B, N) index argument of :func:`_cut_windows` (a 0×0 array, never read).
+#: Stands for an absent (B, N) index argument of :func:`_cut_windows` (a 0×0 array, never read). Left
+#: writable, like every argument, so the kernel compiles once per word size, not per flag combination.
 _NO_AGENTS = np.zeros((0, 0), dtype=np.int64)
-_NO_AGENTS.flags.writeable = False
 
 
 def _as_index(array: np.ndarray) -> np.ndarray:
-    """``array`` as int64 (B, N) indices, copied only if needed (one compiled signature for all)."""
-    return np.asarray(array, dtype=np.int64)
+    """``array`` as writable C-ordered int64 (B, N) indices (one compiled signature for all)."""
+    return np.require(array, dtype=np.int64, requirements=("C", "W"))
 
 
 @kernel
