@@ -65,7 +65,19 @@ def swarmgym_rates(env_id, n, k, batch, repeats, seconds, preset=None):
     return array, dict_rate, vec.num_agents
 
 
+#: Issue 17's targets against MAgent2, as swarmgym / peer ratios: (peer, path, batch) -> at least.
+TARGETS = {
+    ("magent2 battle_v4", "array", 1): 3.0,
+    ("magent2 gather_v5", "array", 1): 2.0,
+    ("magent2 battle_v4", "dict", 1): 1.0,
+    ("magent2 gather_v5", "dict", 1): 1.0,
+    ("magent2 battle_v4", "array", 64): 10.0,
+}
+
+
 def report(peer_name, peer_n, peer_rate, k, batches, args):
+    """Print swarmgym's rates beside one peer's; return {(env, path, batch): ratio to the peer}."""
+    ratios = {}
     print(f"\n{peer_name}: N = {peer_n}, {peer_rate:,.0f} agent-steps/s")
     # VMAS flocking: swarmgym's flocking with its exact rotated view and with the `fast` grid preset.
     if "vmas" in peer_name and "flocking_v0" in ENVS:
@@ -80,9 +92,24 @@ def report(peer_name, peer_n, peer_rate, k, batches, args):
             name = env_id + (f" ({preset})" if preset else "")
             line = f"  {name:23s} N = {n:5d} B = {batch:3d} k = {k:2d}: "
             line += f"array {array:13,.0f} ({array / peer_rate:7.1f}x)"
+            ratios[name, "array", batch] = array / peer_rate
             if dict_rate is not None:
                 line += f"   dict {dict_rate:11,.0f} ({dict_rate / peer_rate:6.1f}x)"
+                ratios[name, "dict", batch] = dict_rate / peer_rate
             print(line, flush=True)
+    return ratios
+
+
+def print_targets(measured):
+    """Issue 17's target rows: every lattice env's ratio to MAgent2 against the ratio asked for."""
+    print("\n# issue 17 targets (swarmgym / MAgent2, every lattice env)")
+    for (peer, path, batch), wanted in TARGETS.items():
+        ratios = measured.get(peer, {})
+        found = [env for env in LATTICE_ENVS if (env, path, batch) in ratios]
+        cells = ", ".join(f"{env} {ratios[env, path, batch]:.2f}x" for env in found)
+        met = len(found) == len(LATTICE_ENVS) and all(ratios[env, path, batch] >= wanted for env in found)
+        label = f"{path}, {'one copy' if batch == 1 else f'{batch} copies'}"
+        print(f"#   {peer} {label:18s} >= {wanted:4.1f}x: {cells}  -> {'met' if met else 'missed'}")
 
 
 def main():
@@ -109,11 +136,14 @@ def main():
     if "magent2" in args.peers and available("magent2"):
         from magent2.environments import battle_v4, gather_v5
 
+        measured = {}
         for name, module in (("magent2 battle_v4", battle_v4), ("magent2 gather_v5", gather_v5)):
             rate, n = pettingzoo_parallel_rate(
                 module.parallel_env(max_cycles=10**6), args.repeats, args.seconds
             )
-            report(name, n, rate, 13, (1, args.batch), args)
+            measured[name] = report(name, n, rate, 13, (1, args.batch), args)
+        if args.batch == 64:
+            print_targets(measured)
         ran = True
     if "pursuit" in args.peers and available("pettingzoo.sisl") and available("pymunk"):
         from pettingzoo.sisl import pursuit_v5
