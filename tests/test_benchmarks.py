@@ -102,3 +102,17 @@ def test_compare_peers_swarmgym_side_and_ratios(compare_peers, capsys):
     assert lines[1] == "some peer: N = 8, 1,000 agent-steps/s"
     assert len(lines) == 2 + 2 * len(compare_peers.LATTICE_ENVS)
     assert all("x)" in line for line in lines[2:])
+
+
+def test_compare_peers_target_rows_say_met_only_when_every_env_reaches_the_ratio(compare_peers, capsys):
+    envs = compare_peers.LATTICE_ENVS
+    battle = {(env, "array", 1): 3.5 for env in envs}
+    battle.update({(env, "dict", 1): 1.2 for env in envs})
+    battle.update({(env, "array", 64): 12.0 for env in envs})
+    battle[envs[-1], "array", 64] = 9.9  # one env short of 10x
+    gather = {(env, "array", 1): 2.5 for env in envs[:-1]}  # one env not measured
+    gather.update({(env, "dict", 1): 1.0 for env in envs})
+    compare_peers.print_targets({"magent2 battle_v4": battle, "magent2 gather_v5": gather})
+    lines = capsys.readouterr().out.splitlines()[1:]
+    assert [line.rsplit("-> ", 1)[1] for line in lines] == ["met", "missed", "met", "met", "missed"]
+    assert f"{envs[-1]} 9.90x" in lines[-1]
