@@ -45,6 +45,7 @@ def lattice_windows(
     facing: np.ndarray | None = None,
     page: np.ndarray | None = None,
     constant: tuple[np.ndarray, np.ndarray] | None = None,
+    lookup: np.ndarray | None = None,
 ) -> np.ndarray:
     """Crop a k×k window around every agent from a per-cell raster.
 
@@ -66,16 +67,21 @@ def lattice_windows(
         constant: optional ``(which, fill)``: agents with ``which[b, n] = t >= 0`` get a window whose
             every cell is ``fill[t]`` (fill is (T,) or (T, C)) instead of their crop, e.g. the blank
             view of an agent out of play.
+        lookup: optional (V,) or (V, C) table: the raster holds integer codes below V (e.g. bits of
+            several channels) and each window cell is ``lookup[code]``, expanded while it is copied
+            (the raster stays small). ``pad_value`` is then a code; ``fill`` rows are table rows.
 
     Returns:
-        (B, N, k, k) or (B, N, k, k, C) array, same dtype as ``raster``.
+        (B, N, k, k) or (B, N, k, k, C) array, same dtype as ``raster`` (as ``lookup`` if given).
     """
     check_view_size(k, "k")
     pages, height, width = raster.shape[:3]
     channels = raster.shape[3:]
     batch, n_agents = rows.shape
     rad = k // 2
-    dtype = raster.dtype
+    if lookup is not None:
+        channels = lookup.shape[1:]
+    dtype = raster.dtype if lookup is None else lookup.dtype
     itemsize = dtype.itemsize * math.prod(channels)
     word = np.dtype(f"u{next(size for size in (8, 4, 2, 1) if itemsize % size == 0)}")
     n_words = itemsize // word.itemsize
@@ -83,7 +89,7 @@ def lattice_windows(
     # counter-clockwise quarter turns (which brings heading t to the top), in one square buffer.
     turns = 1 if facing is None else 4
     side = max(height, width) + 2 * rad
-    turned = _scratch((turns * pages, side, side, *channels), dtype)
+    turned = _scratch((turns * pages, side, side, *raster.shape[3:]), raster.dtype)
     padded = turned[:pages, : height + 2 * rad, : width + 2 * rad]
     pad_lattice(raster, rad, torus, pad_value, out=padded)
     # np.rot90(padded, quarter, axes=(1, 2)) as plain views (rot90's own overhead shows at small N).
@@ -95,9 +101,15 @@ def lattice_windows(
     else:
         which, fill = _as_index(constant[0]), np.array(constant[1], dtype=dtype)  # a writable copy
         fill = fill.view(word).reshape(len(fill), n_words)
+    if lookup is None:
+        table, cells = _NO_TABLES[word], turned.reshape(-1).view(word)
+    else:
+        table = np.ascontiguousarray(lookup).view(word).reshape(len(lookup), n_words)
+        cells = turned.reshape(-1)
     out = np.empty((batch, n_agents, k, k, *channels), dtype=dtype)
     _cut_windows(
-        turned.reshape(-1).view(word),
+        cells,
+        table,
         np.array([pages, height, width, side, n_words]),
         _as_index(rows),
         _as_index(cols),
@@ -111,6 +123,8 @@ def lattice_windows(
     return out
 
 
+#: Stand for an absent ``lookup`` of :func:`_cut_windows`, per word type (0 rows, never read).
+_NO_TABLES = {np.dtype(f"u{size}"): np.zeros((0, 1), dtype=f"u{size}") for size in (1, 2, 4, 8)}
 #: Stands for an absent (B, N) index argument of :func:`_cut_windows` (a 0×0 array, never read). Left
 #: writable, like every argument, so the kernel compiles once per word size, not per flag combination.
 _NO_AGENTS = np.zeros((0, 0), dtype=np.int64)
@@ -122,20 +136,24 @@ def _as_index(array: np.ndarray) -> np.ndarray:
 
 
 @kernel
-def _cut_windows(turned, shape, rows, cols, facing, page, which, fill, k, out):
+def _cut_windows(turned, table, shape, rows, cols, facing, page, which, fill, k, out):
     """Copy every agent's k×k window out of the turned pages (flat arrays of cells of ``n_words`` words).
 
-    ``shape`` is (P, H, W, side, n_words). The window of an agent at (r, c) with heading t starts at
-    (r, c), (W-1-c, r), (H-1-r, W-1-c) or (c, H-1-r) of its page in turn t, and its rows are runs of
-    k cells ``side`` cells apart. ``facing`` / ``page`` / ``which`` are (B, N), or 0×0 when absent
-    (heading 0, page b, no constant window). Unsigned indices: the row copies compile to vector moves.
+    With a ``table`` of rows (codes -> ``n_words`` words), ``turned`` holds one code per cell and each
+    copied cell is its table row. ``shape`` is (P, H, W, side, n_words). The window of an agent at
+    (r, c) with heading t starts at (r, c), (W-1-c, r), (H-1-r, W-1-c) or (c, H-1-r) of its page in
+    turn t, and its rows are runs of k cells ``side`` cells apart. ``facing`` / ``page`` / ``which``
+    are (B, N), or 0×0 when absent (heading 0, page b, no constant window). Unsigned indices: the row
+    copies compile to vector moves.
     """
     pages, height, width, side = shape[0], shape[1], shape[2], shape[3]
     words = np.uint64(shape[4])
     rotate, paged, fixed = facing.shape[0] > 0, page.shape[0] > 0, which.shape[0] > 0
+    expand = table.shape[0] > 0
     kk = np.uint64(k)
     row_words = kk * words
-    stride = np.uint64(side) * words
+    cell_words = np.uint64(1) if expand else words  # what one cell takes in ``turned``
+    stride = np.uint64(side) * cell_words
     n_agents = rows.shape[1]
     for b in range(rows.shape[0]):
         for a in range(n_agents):
@@ -158,10 +176,19 @@ def _cut_windows(turned, shape, rows, cols, facing, page, which, fill, k, out):
                 top, left = c, height - 1 - r
             p = page[b, a] if paged else b
             first = (heading * pages + p) * side * side + top * side + left
-            source = np.uint64(first) * words
+            source = np.uint64(first) * cell_words
             for _ in range(kk):
-                for j in range(row_words):
-                    out[base + j] = turned[source + j]
+                if expand and words == 1:
+                    for j in range(kk):
+                        out[base + j] = table[turned[source + j], 0]
+                elif expand:
+                    for j in range(kk):
+                        code = turned[source + j]
+                        for w in range(words):
+                            out[base + j * words + w] = table[code, w]
+                else:
+                    for j in range(row_words):
+                        out[base + j] = turned[source + j]
                 base += row_words
                 source += stride
 

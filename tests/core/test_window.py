@@ -70,6 +70,35 @@ def test_lattice_windows_match_reference(batch, height, width, channels, k, toru
             np.testing.assert_array_equal(out[b, i], expected)
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    height=st.integers(1, 9),
+    width=st.integers(1, 9),
+    channels=st.sampled_from([None, 3, 8]),
+    k=st.sampled_from([1, 3, 5, 11]),
+    torus=st.booleans(),
+    rotate=st.booleans(),
+    seed=st.integers(0, 2**31),
+)
+def test_lookup_expands_codes_while_cutting(height, width, channels, k, torus, rotate, seed):
+    """With ``lookup`` every window cell is the table row of its code (the pad code too); constant
+    windows are filled with table-typed rows as given."""
+    rng = np.random.default_rng(seed)
+    codes = rng.integers(0, 16, size=(2, height, width)).astype(np.uint8)
+    table = rng.integers(0, 2**62, size=(16,) + (() if channels is None else (channels,))).astype(np.uint64)
+    rows, cols = rng.integers(0, height, (2, 4)), rng.integers(0, width, (2, 4))
+    facing = rng.integers(0, 4, (2, 4)) if rotate else None
+    which = np.where(rng.random((2, 4)) < 0.3, 0, -1)
+    fill = rng.integers(0, 2**62, size=(1,) + table.shape[1:]).astype(np.uint64)
+    out = lattice_windows(codes, rows, cols, k, torus, pad_value=5, facing=facing, constant=(which, fill),
+                          lookup=table)  # fmt: skip
+    plain = lattice_windows(codes, rows, cols, k, torus, pad_value=5, facing=facing)
+    expected = table[plain]
+    expected[which >= 0] = fill[0]
+    assert out.dtype == np.uint64
+    np.testing.assert_array_equal(out, expected)
+
+
 def test_float_channels_and_rotation_direction():
     raster = np.arange(25, dtype=np.float32).reshape(1, 5, 5, 1)
     right = lattice_windows(raster, np.array([[2]]), np.array([[2]]), 3, torus=True, facing=np.array([[1]]))

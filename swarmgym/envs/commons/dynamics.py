@@ -524,9 +524,9 @@ class CommonsModel(SwarmModel):
     def observe(self, state: CommonsState) -> np.ndarray:
         """(B, N, k, k, 8) uint8 egocentric windows rotated to each agent's facing.
 
-        The six spatial channels are the bits of one uint8 code per cell; a 256-entry table expands
-        every cell's code into its 8 channel bytes (one uint64) once per step, and the shared window
-        operator cuts the rotated windows of those items. Agents out of play see only their constant
+        The six spatial channels are the bits of one uint8 code per cell; the shared window operator
+        cuts the rotated windows of the codes and expands each cell through a 256-entry table into its
+        8 channel bytes (one uint64) as it copies it. Agents out of play see only their constant
         planes (``self_removed`` 1, ``self_time_left`` t); for agents in play both planes are 0.
         """
         cfg = self.config
@@ -538,13 +538,19 @@ class CommonsModel(SwarmModel):
         # An agent in play may stand where another was removed from: ufunc.at ORs both bits in.
         where = np.arange(batch)[:, None] * hw + state.cell
         np.bitwise_or.at(codes.reshape(-1), where, _PRESENCE[in_play.view(np.uint8)])
-        items = np.take(_EXPAND, codes.reshape(-1), mode="clip").reshape(batch, cfg.height, cfg.width)
         row, col = np.divmod(state.cell, cfg.width)
-        wall = _EXPAND[1 << WALL_BIT]
-        # Agents out of play read the constant window of their removal time (cut by the same gather).
+        # Agents out of play read the constant window of their removal time (cut by the same kernel).
         removed = (np.where(in_play, -1, state.removed_left), self._removed_planes)
         out = lattice_windows(
-            items, row, col, cfg.view_size, cfg.torus, pad_value=wall, facing=state.facing, constant=removed
+            codes.reshape(batch, cfg.height, cfg.width),
+            row,
+            col,
+            cfg.view_size,
+            cfg.torus,
+            pad_value=1 << WALL_BIT,
+            facing=state.facing,
+            constant=removed,
+            lookup=_EXPAND,
         )
         out[:, :, rad, rad] &= _NOT_AGENT  # the agent is not one of the "other agents"
         return out.view(np.uint8).reshape(*out.shape, len(CHANNELS))
