@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 from gymnasium import spaces
 
-from swarmgym.core.lattice import group_counts, resolve_claims
+from swarmgym.core.compiled import kernel
+from swarmgym.core.lattice import resolve_claims
 from swarmgym.core.model import State, SwarmModel, Transition
 from swarmgym.core.rng import BatchRandom
 from swarmgym.core.window import HEADINGS, lattice_neighbour_mean, lattice_windows
@@ -119,8 +120,6 @@ class SegregationModel(SwarmModel):
         self.state_space = spaces.Box(0, n_groups, (config.size, config.size), np.uint8)
         self._pad_value = np.zeros(len(self.channels), dtype=np.uint8)
         self._pad_value[-1] = 0 if config.torus else 1
-        #: Offset of each agent's group plane in the per-copy flat group counts, per copy of the batch.
-        self._group_base = self.groups * config.size**2
         self._build_step_tables()
         # Constants of the config only, read-only: the model holds no state and may be shared.
         for value in vars(self).values():
@@ -166,7 +165,8 @@ class SegregationModel(SwarmModel):
     def reset(self, rng: BatchRandom) -> SegregationState:
         """Place the agents on distinct uniformly random cells of every copy."""
         size = self.config.size
-        cell = np.argsort(rng.permutation_keys(size * size), axis=1)[:, : self.n_agents]
+        # Contiguous, like the cells the step returns: the kernels then compile for one array layout.
+        cell = np.ascontiguousarray(np.argsort(rng.permutation_keys(size * size), axis=1)[:, : self.n_agents])
         grid = np.zeros((rng.batch, size * size), dtype=np.uint8)
         np.put_along_axis(grid, cell, self.codes[None], axis=1)
         return SegregationState(
@@ -178,55 +178,41 @@ class SegregationModel(SwarmModel):
         )
 
     def step(self, state: SegregationState, actions: np.ndarray, rng: BatchRandom) -> Transition:
-        """Move all agents at once, resolving claims on the same cell by seeded random priority."""
-        size = self.config.size
-        batch = state.batch
+        """Move all agents at once, resolving claims on the same cell by seeded random priority.
+
+        Two compiled kernels around :func:`resolve_claims`: one for the claimed cells (moves and
+        relocation targets from the drawn keys), one for the moves and the rewards (Moore counts read
+        at the agents' cells only): a fixed cost of a few calls whatever N.
+        """
         draws = rng.random((self.n_agents, 2))
-        flat_grid = state.grid.reshape(-1)
-        copy_base = np.arange(batch)[:, None] * (size * size)
-        claims = IS_WALK[actions]
-        target = self._target[actions, state.cell]
-
-        relocating = actions == RELOCATE
-        if relocating.any():
-            vacancies = np.flatnonzero(flat_grid == 0).reshape(batch, -1)  # flat indices, copy base included
-            choice = (draws[..., 0] * vacancies.shape[1]).astype(np.int64)
-            chosen = vacancies[np.arange(batch)[:, None], choice] - copy_base
-            target = np.where(relocating, chosen, target)
-            claims |= relocating
-
-        # A move into a wall targets the agent's own cell, occupied: it fails like any blocked move.
-        claims &= flat_grid[copy_base + target] == 0
-        winners = resolve_claims(claims, target, draws[..., 1], size * size)
-        flat_grid[(copy_base + state.cell)[winners]] = 0
-        flat_grid[(copy_base + target)[winners]] = self.codes[np.nonzero(winners)[1]]
-        state.cell = np.where(winners, target, state.cell)
+        flat_grid = state.grid.reshape(state.batch, -1)
+        actions64 = np.asarray(actions, dtype=np.int64)  # one kernel signature whatever the action dtype
+        target, claims = _claims(flat_grid, state.cell, actions64, draws, self._target)
+        winners = resolve_claims(claims, target, draws[..., 1], self.config.size**2)
+        state.cell, rewards = _move_and_reward(
+            flat_grid,
+            state.cell,
+            winners,
+            target,
+            self.codes,
+            actions64,
+            self.config.size,
+            self.config.torus,
+            self._reward,
+            self._cost,
+        )
         state.moved = winners
         state.last_action = actions
-
-        same, other = self._neighbour_counts(state)
-        same *= 9
-        same += other
-        rewards = self._reward[same]
-        rewards -= self._cost[actions]
-        return Transition(rewards.astype(np.float32), np.zeros(actions.shape, dtype=bool))
+        return Transition(rewards, np.zeros(actions.shape, dtype=bool))
 
     def _neighbour_counts(self, state: SegregationState) -> tuple[np.ndarray, np.ndarray]:
-        """(B, N) same-group and other-group Moore-neighbour counts of every agent.
+        """(B, N) int64 same-group and other-group Moore-neighbour counts of every agent.
 
-        Read at the agents' cells from each group's 3×3 block counts (the agent counts itself once in
-        its own group's block): O(G L^2) array operations, no per-agent window.
+        One kernel reads the 8 neighbours of the agents' cells only: O(N), no lattice-wide pass.
         """
-        counts = group_counts(state.grid, len(self.config.group_fractions), self.config.torus)
-        counts = counts.reshape(counts.shape[0], -1)  # (G, B * L * L)
-        flat = np.arange(state.batch)[:, None] * (self.config.size**2) + state.cell
-        at = counts[:, flat]  # (G, B, N)
-        same = counts.reshape(-1)[self._group_base * state.batch + flat].astype(np.int64)
-        same -= 1
-        other = at.sum(axis=0, dtype=np.int64)
-        other -= 1
-        other -= same
-        return same, other
+        return _agent_counts(
+            state.grid.reshape(state.batch, -1), state.cell, self.codes, self.config.size, self.config.torus
+        )
 
     def observe(self, state: SegregationState) -> np.ndarray:
         """(B, N, k, k, C) uint8 one-hot channels relative to each agent's own group.
@@ -285,3 +271,121 @@ class SegregationModel(SwarmModel):
             metrics_now,
         )
 
+
+@kernel
+def _pad(grid: np.ndarray, size: int, torus: bool, out: np.ndarray) -> None:
+    """Write one copy's flat (L * L,) code grid into ``out`` ((L + 2)², flat) with a one-cell border.
+
+    The border wraps on a torus and stays empty (0) beyond walls, so that every cell's 8 neighbours are
+    fixed offsets of its padded index ``cell + 2 * row + L + 3``, with no test at the edges.
+    """
+    stride = size + 2
+    for row in range(size):
+        out[(row + 1) * stride + 1 : (row + 2) * stride - 1] = grid[row * size : (row + 1) * size]
+    if torus:
+        out[1 : stride - 1] = out[size * stride + 1 : (size + 1) * stride - 1]
+        out[(size + 1) * stride + 1 : (size + 2) * stride - 1] = out[stride + 1 : 2 * stride - 1]
+        for row in range(stride):
+            out[row * stride] = out[row * stride + size]
+            out[row * stride + size + 1] = out[row * stride + 1]
+
+
+@kernel
+def _moore_at(padded: np.ndarray, cell: int, own: int, size: int) -> tuple[int, int]:
+    """Same-code and other occupied Moore neighbours of ``cell``, read in the copy's :func:`_pad` grid."""
+    stride = size + 2
+    centre = cell + 2 * (cell // size) + stride + 1
+    same = 0
+    occupied = 0
+    for offset in (-stride - 1, -stride, -stride + 1, -1, 1, stride - 1, stride, stride + 1):
+        code = padded[centre + offset]
+        same += code == own
+        occupied += code != 0
+    return same, occupied - same
+
+
+@kernel
+def _claims(
+    grid: np.ndarray, cell: np.ndarray, actions: np.ndarray, draws: np.ndarray, target_table: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(B, N) claimed cell and whether it is claimed: the action's target if it was empty at the start.
+
+    ``grid`` (B, L * L) codes; ``draws[..., 0]`` picks a relocating agent's vacancy among the copy's
+    empty cells in increasing order (vacancy ``int(key * n_vacancies)``, listed only in copies where
+    someone relocates). A move into a wall targets the agent's own, occupied cell and so claims nothing.
+    """
+    batch, n_agents = cell.shape
+    n_cells = grid.shape[1]
+    target = np.empty((batch, n_agents), dtype=np.int64)
+    claims = np.zeros((batch, n_agents), dtype=np.bool_)
+    vacancies = np.empty(n_cells, dtype=np.int64)
+    for b in range(batch):
+        n_vacancies = -1  # listed on the first relocation of the copy
+        for i in range(n_agents):
+            action = actions[b, i]
+            if action == RELOCATE:
+                if n_vacancies < 0:
+                    n_vacancies = 0
+                    for c in range(n_cells):
+                        if grid[b, c] == 0:
+                            vacancies[n_vacancies] = c
+                            n_vacancies += 1
+                to = vacancies[np.int64(draws[b, i, 0] * n_vacancies)]
+            else:
+                to = target_table[action, cell[b, i]]
+            target[b, i] = to
+            claims[b, i] = action != STAY and grid[b, to] == 0
+    return target, claims
+
+
+@kernel
+def _move_and_reward(
+    grid: np.ndarray,
+    cell: np.ndarray,
+    winners: np.ndarray,
+    target: np.ndarray,
+    codes: np.ndarray,
+    actions: np.ndarray,
+    size: int,
+    torus: bool,
+    reward_table: np.ndarray,
+    cost_table: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Move the winners in ``grid`` (B, L * L, in place); return the new (B, N) cells and float32 rewards.
+
+    All winners leave their cells before any arrives (in agent order, as the numpy scatter did); the
+    reward is ``reward_table[9 * same + other] - cost_table[action]`` in float64, then float32.
+    """
+    batch, n_agents = cell.shape
+    new_cell = cell.copy()
+    rewards = np.empty((batch, n_agents), dtype=np.float32)
+    padded = np.zeros((size + 2) ** 2, dtype=grid.dtype)
+    for b in range(batch):
+        for i in range(n_agents):
+            if winners[b, i]:
+                grid[b, cell[b, i]] = 0
+        for i in range(n_agents):
+            if winners[b, i]:
+                grid[b, target[b, i]] = codes[i]
+                new_cell[b, i] = target[b, i]
+        _pad(grid[b], size, torus, padded)
+        for i in range(n_agents):
+            same, other = _moore_at(padded, new_cell[b, i], codes[i], size)
+            rewards[b, i] = reward_table[9 * same + other] - cost_table[actions[b, i]]
+    return new_cell, rewards
+
+
+@kernel
+def _agent_counts(
+    grid: np.ndarray, cell: np.ndarray, codes: np.ndarray, size: int, torus: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """(B, N) int64 same-group and other-group Moore-neighbour counts at the agents' cells."""
+    batch, n_agents = cell.shape
+    same = np.empty((batch, n_agents), dtype=np.int64)
+    other = np.empty((batch, n_agents), dtype=np.int64)
+    padded = np.zeros((size + 2) ** 2, dtype=grid.dtype)
+    for b in range(batch):
+        _pad(grid[b], size, torus, padded)
+        for i in range(n_agents):
+            same[b, i], other[b, i] = _moore_at(padded, cell[b, i], codes[i], size)
+    return same, other
