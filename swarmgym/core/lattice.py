@@ -76,12 +76,16 @@ def _moore_counts(grid: np.ndarray, torus: bool) -> tuple[np.ndarray, np.ndarray
     occupied = np.empty((batch, height, width), dtype=np.uint8)
     padded = np.zeros((height + 2, width + 2), dtype=grid.dtype)
     for b in range(batch):
-        padded[1 : height + 1, 1 : width + 1] = grid[b]
+        for row in range(height):
+            for col in range(width):
+                padded[row + 1, col + 1] = grid[b, row, col]
         if torus:
-            padded[0, 1 : width + 1] = grid[b, height - 1]
-            padded[height + 1, 1 : width + 1] = grid[b, 0]
-            padded[:, 0] = padded[:, width]
-            padded[:, width + 1] = padded[:, 1]
+            for col in range(1, width + 1):
+                padded[0, col] = padded[height, col]
+                padded[height + 1, col] = padded[1, col]
+            for row in range(height + 2):
+                padded[row, 0] = padded[row, width]
+                padded[row, width + 1] = padded[row, 1]
         for row in range(height):
             for col in range(width):
                 code = padded[row + 1, col + 1]

@@ -281,10 +281,12 @@ def _pad(grid: np.ndarray, size: int, torus: bool, out: np.ndarray) -> None:
     """
     stride = size + 2
     for row in range(size):
-        out[(row + 1) * stride + 1 : (row + 2) * stride - 1] = grid[row * size : (row + 1) * size]
+        for col in range(size):
+            out[(row + 1) * stride + col + 1] = grid[row * size + col]
     if torus:
-        out[1 : stride - 1] = out[size * stride + 1 : (size + 1) * stride - 1]
-        out[(size + 1) * stride + 1 : (size + 2) * stride - 1] = out[stride + 1 : 2 * stride - 1]
+        for col in range(1, size + 1):
+            out[col] = out[size * stride + col]
+            out[(size + 1) * stride + col] = out[stride + col]
         for row in range(stride):
             out[row * stride] = out[row * stride + size]
             out[row * stride + size + 1] = out[row * stride + 1]
