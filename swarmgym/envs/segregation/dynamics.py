@@ -8,7 +8,7 @@ import numpy as np
 from gymnasium import spaces
 
 from swarmgym.core.compiled import kernel
-from swarmgym.core.lattice import resolve_claims
+from swarmgym.core.lattice import moore_counts, resolve_claims
 from swarmgym.core.model import State, SwarmModel, Transition
 from swarmgym.core.rng import BatchRandom
 from swarmgym.core.window import HEADINGS, lattice_neighbour_mean, lattice_windows
@@ -180,39 +180,36 @@ class SegregationModel(SwarmModel):
     def step(self, state: SegregationState, actions: np.ndarray, rng: BatchRandom) -> Transition:
         """Move all agents at once, resolving claims on the same cell by seeded random priority.
 
-        Two compiled kernels around :func:`resolve_claims`: one for the claimed cells (moves and
-        relocation targets from the drawn keys), one for the moves and the rewards (Moore counts read
-        at the agents' cells only): a fixed cost of a few calls whatever N.
+        A few compiled calls whatever N: the claimed cells (moves, and relocation targets from the
+        drawn keys), :func:`resolve_claims`, the moves, the lattice's Moore counts, the rewards.
         """
         draws = rng.random((self.n_agents, 2))
         flat_grid = state.grid.reshape(state.batch, -1)
         actions64 = np.asarray(actions, dtype=np.int64)  # one kernel signature whatever the action dtype
         target, claims = _claims(flat_grid, state.cell, actions64, draws, self._target)
         winners = resolve_claims(claims, target, draws[..., 1], self.config.size**2)
-        state.cell, rewards = _move_and_reward(
-            flat_grid,
+        state.cell = _move(flat_grid, state.cell, winners, target, self.codes)
+        state.moved = winners
+        state.last_action = actions
+        same, occupied = moore_counts(state.grid, self.config.torus)
+        rewards = _rewards(
+            same.reshape(state.batch, -1),
+            occupied.reshape(state.batch, -1),
             state.cell,
-            winners,
-            target,
-            self.codes,
             actions64,
-            self.config.size,
-            self.config.torus,
             self._reward,
             self._cost,
         )
-        state.moved = winners
-        state.last_action = actions
         return Transition(rewards, np.zeros(actions.shape, dtype=bool))
 
     def _neighbour_counts(self, state: SegregationState) -> tuple[np.ndarray, np.ndarray]:
         """(B, N) int64 same-group and other-group Moore-neighbour counts of every agent.
 
-        One kernel reads the 8 neighbours of the agents' cells only: O(N), no lattice-wide pass.
+        Read at the agents' cells from the lattice's per-cell counts: one vectorised sweep over the
+        cells beats reading 8 scattered neighbours per agent, at every N.
         """
-        return _agent_counts(
-            state.grid.reshape(state.batch, -1), state.cell, self.codes, self.config.size, self.config.torus
-        )
+        same, occupied = moore_counts(state.grid, self.config.torus)
+        return _at_cells(same.reshape(state.batch, -1), occupied.reshape(state.batch, -1), state.cell)
 
     def observe(self, state: SegregationState) -> np.ndarray:
         """(B, N, k, k, C) uint8 one-hot channels relative to each agent's own group.
@@ -273,40 +270,6 @@ class SegregationModel(SwarmModel):
 
 
 @kernel
-def _pad(grid: np.ndarray, size: int, torus: bool, out: np.ndarray) -> None:
-    """Write one copy's flat (L * L,) code grid into ``out`` ((L + 2)², flat) with a one-cell border.
-
-    The border wraps on a torus and stays empty (0) beyond walls, so that every cell's 8 neighbours are
-    fixed offsets of its padded index ``cell + 2 * row + L + 3``, with no test at the edges.
-    """
-    stride = size + 2
-    for row in range(size):
-        for col in range(size):
-            out[(row + 1) * stride + col + 1] = grid[row * size + col]
-    if torus:
-        for col in range(1, size + 1):
-            out[col] = out[size * stride + col]
-            out[(size + 1) * stride + col] = out[stride + col]
-        for row in range(stride):
-            out[row * stride] = out[row * stride + size]
-            out[row * stride + size + 1] = out[row * stride + 1]
-
-
-@kernel
-def _moore_at(padded: np.ndarray, cell: int, own: int, size: int) -> tuple[int, int]:
-    """Same-code and other occupied Moore neighbours of ``cell``, read in the copy's :func:`_pad` grid."""
-    stride = size + 2
-    centre = cell + 2 * (cell // size) + stride + 1
-    same = 0
-    occupied = 0
-    for offset in (-stride - 1, -stride, -stride + 1, -1, 1, stride - 1, stride, stride + 1):
-        code = padded[centre + offset]
-        same += code == own
-        occupied += code != 0
-    return same, occupied - same
-
-
-@kernel
 def _claims(
     grid: np.ndarray, cell: np.ndarray, actions: np.ndarray, draws: np.ndarray, target_table: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -341,27 +304,15 @@ def _claims(
 
 
 @kernel
-def _move_and_reward(
-    grid: np.ndarray,
-    cell: np.ndarray,
-    winners: np.ndarray,
-    target: np.ndarray,
-    codes: np.ndarray,
-    actions: np.ndarray,
-    size: int,
-    torus: bool,
-    reward_table: np.ndarray,
-    cost_table: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Move the winners in ``grid`` (B, L * L, in place); return the new (B, N) cells and float32 rewards.
+def _move(
+    grid: np.ndarray, cell: np.ndarray, winners: np.ndarray, target: np.ndarray, codes: np.ndarray
+) -> np.ndarray:
+    """Move the winners in ``grid`` (B, L * L, in place) and return the new (B, N) cells.
 
-    All winners leave their cells before any arrives (in agent order, as the numpy scatter did); the
-    reward is ``reward_table[9 * same + other] - cost_table[action]`` in float64, then float32.
+    All winners of a copy leave their cells before any arrives, in agent order, as the numpy scatter did.
     """
     batch, n_agents = cell.shape
     new_cell = cell.copy()
-    rewards = np.empty((batch, n_agents), dtype=np.float32)
-    padded = np.zeros((size + 2) ** 2, dtype=grid.dtype)
     for b in range(batch):
         for i in range(n_agents):
             if winners[b, i]:
@@ -370,24 +321,40 @@ def _move_and_reward(
             if winners[b, i]:
                 grid[b, target[b, i]] = codes[i]
                 new_cell[b, i] = target[b, i]
-        _pad(grid[b], size, torus, padded)
-        for i in range(n_agents):
-            same, other = _moore_at(padded, new_cell[b, i], codes[i], size)
-            rewards[b, i] = reward_table[9 * same + other] - cost_table[actions[b, i]]
-    return new_cell, rewards
+    return new_cell
 
 
 @kernel
-def _agent_counts(
-    grid: np.ndarray, cell: np.ndarray, codes: np.ndarray, size: int, torus: bool
-) -> tuple[np.ndarray, np.ndarray]:
-    """(B, N) int64 same-group and other-group Moore-neighbour counts at the agents' cells."""
+def _rewards(
+    same: np.ndarray,
+    occupied: np.ndarray,
+    cell: np.ndarray,
+    actions: np.ndarray,
+    reward_table: np.ndarray,
+    cost_table: np.ndarray,
+) -> np.ndarray:
+    """(B, N) float32 ``reward_table[9 * same + other] - cost_table[action]`` (float64, then float32).
+
+    ``same`` / ``occupied`` are (B, L * L) per-cell Moore counts, read at the agents' cells.
+    """
     batch, n_agents = cell.shape
-    same = np.empty((batch, n_agents), dtype=np.int64)
-    other = np.empty((batch, n_agents), dtype=np.int64)
-    padded = np.zeros((size + 2) ** 2, dtype=grid.dtype)
+    rewards = np.empty((batch, n_agents), dtype=np.float32)
     for b in range(batch):
-        _pad(grid[b], size, torus, padded)
         for i in range(n_agents):
-            same[b, i], other[b, i] = _moore_at(padded, cell[b, i], codes[i], size)
-    return same, other
+            n_same = np.int64(same[b, cell[b, i]])
+            n_other = np.int64(occupied[b, cell[b, i]]) - n_same
+            rewards[b, i] = reward_table[9 * n_same + n_other] - cost_table[actions[b, i]]
+    return rewards
+
+
+@kernel
+def _at_cells(same: np.ndarray, occupied: np.ndarray, cell: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(B, N) int64 same and other Moore-neighbour counts read at the agents' cells from (B, L * L) counts."""
+    batch, n_agents = cell.shape
+    same_at = np.empty((batch, n_agents), dtype=np.int64)
+    other_at = np.empty((batch, n_agents), dtype=np.int64)
+    for b in range(batch):
+        for i in range(n_agents):
+            same_at[b, i] = same[b, cell[b, i]]
+            other_at[b, i] = np.int64(occupied[b, cell[b, i]]) - same_at[b, i]
+    return same_at, other_at
