@@ -6,6 +6,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from swarmgym.core.compiled import kernel
+
 #: The 8 Moore-neighbour offsets (d_row, d_col).
 MOORE = tuple((dr, dc) for dr in (-1, 0, 1) for dc in (-1, 0, 1) if (dr, dc) != (0, 0))
 #: Half of them: every unordered neighbour pair is counted once.
@@ -56,36 +58,47 @@ def shifted(
         yield padded[:, 1 + dr : 1 + dr + height, 1 + dc : 1 + dc + width]
 
 
-def group_counts(grid: np.ndarray, n_groups: int, torus: bool) -> np.ndarray:
-    """(G, B, H, W) uint8: cells holding code g + 1 in the 3×3 block centred on every cell, itself included.
-
-    ``grid`` is a (B, H, W) code grid (0 = empty); cells beyond walls are empty. Separable box sums of
-    one-hot planes: a dozen array operations whatever the number of agents (a torus smaller than 3×3
-    counts its wrapped cells as often as the block covers them).
-    """
-    padded = pad_lattice(grid, 1, torus)
-    codes = np.arange(1, n_groups + 1, dtype=grid.dtype)[:, None, None, None]
-    planes = (padded[None] == codes).view(np.uint8)
-    rows = planes[..., :-2] + planes[..., 1:-1]
-    rows += planes[..., 2:]
-    counts = rows[:, :, :-2] + rows[:, :, 1:-1]
-    counts += rows[:, :, 2:]
-    return counts
-
-
 def moore_counts(grid: np.ndarray, torus: bool) -> tuple[np.ndarray, np.ndarray]:
     """Per cell of a (B, H, W) code grid (0 = empty): Moore neighbours with the same code, and occupied ones.
 
-    Returns two (B, H, W) uint8 arrays (values 0..8); the first is 0 on empty cells.
+    Returns two (B, H, W) uint8 arrays (values 0..8); the first is 0 on empty cells. Cells beyond walls
+    are empty; on a torus smaller than 3×3 a wrapped cell counts as often as the block covers it. One
+    compiled pass over the cells, whatever the number of codes.
     """
-    counts = group_counts(grid, int(grid.max(initial=0)), torus)
-    occupied = counts.sum(axis=0, dtype=np.uint8)
-    here = grid != 0
-    occupied -= here  # the cell itself
-    # Plane 0 (ones) serves the empty cells: 1 - 1 = 0 same-code neighbours.
-    own = np.concatenate([np.ones((1, *grid.shape), dtype=np.uint8), counts])
-    same = np.take_along_axis(own, grid[None].astype(np.intp), axis=0)[0]
-    same -= 1
+    return _moore_counts(np.ascontiguousarray(grid), torus)
+
+
+@kernel
+def _moore_counts(grid: np.ndarray, torus: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Per copy: pad the grid by one cell (wrapped, or empty beyond walls), then count every 3×3 block."""
+    batch, height, width = grid.shape
+    same = np.empty((batch, height, width), dtype=np.uint8)
+    occupied = np.empty((batch, height, width), dtype=np.uint8)
+    padded = np.zeros((height + 2, width + 2), dtype=grid.dtype)
+    for b in range(batch):
+        for row in range(height):
+            for col in range(width):
+                padded[row + 1, col + 1] = grid[b, row, col]
+        if torus:
+            for col in range(1, width + 1):
+                padded[0, col] = padded[height, col]
+                padded[height + 1, col] = padded[1, col]
+            for row in range(height + 2):
+                padded[row, 0] = padded[row, width]
+                padded[row, width + 1] = padded[row, 1]
+        for row in range(height):
+            for col in range(width):
+                code = padded[row + 1, col + 1]
+                n_same = 0
+                n_occupied = 0
+                for d_row in range(3):
+                    for d_col in range(3):
+                        neighbour = padded[row + d_row, col + d_col]
+                        n_same += neighbour == code
+                        n_occupied += neighbour != 0
+                # The block holds the cell itself; an empty cell has no same-code neighbours.
+                same[b, row, col] = n_same - 1 if code != 0 else 0
+                occupied[b, row, col] = n_occupied - (code != 0)
     return same, occupied
 
 

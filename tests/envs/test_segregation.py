@@ -245,3 +245,15 @@ def test_neighbour_counts_and_moore_counts_match_a_slow_reference(torus, groups)
                 same, occupied = slow_moore(state.grid[b], *divmod(int(cell), 5), torus)
                 assert info["agent"]["same_neighbours"][b, i] == same
                 assert info["agent"]["other_neighbours"][b, i] == occupied - same
+
+
+@pytest.mark.parametrize("torus", [True, False])
+@pytest.mark.parametrize("shape", [(1, 1), (2, 3), (3, 7), (6, 4)])
+def test_moore_counts_on_small_and_non_square_lattices(torus, shape):
+    """A torus smaller than 3×3 counts a wrapped cell as often as the 3×3 block covers it."""
+    grid = np.random.default_rng(sum(shape)).integers(0, 4, (2, *shape)).astype(np.uint8)
+    same, occupied = metrics.moore_counts(grid, torus)
+    for b in range(2):
+        for r in range(shape[0]):
+            for c in range(shape[1]):
+                assert (same[b, r, c], occupied[b, r, c]) == slow_moore(grid[b], r, c, torus)
