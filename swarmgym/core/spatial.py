@@ -101,7 +101,9 @@ def unique_pairs(positions: np.ndarray, box: float, torus: bool, radius: float) 
     return _pairs(owner, neighbour, offset, distance, size)
 
 
-def _pairs(owner: np.ndarray, neighbour: np.ndarray, offset: np.ndarray, distance: np.ndarray, size: int) -> Pairs:
+def _pairs(
+    owner: np.ndarray, neighbour: np.ndarray, offset: np.ndarray, distance: np.ndarray, size: int
+) -> Pairs:
     """The first ``size`` pairs a search kernel wrote; offsets (2, capacity) become (P, 2) columns."""
     return Pairs(owner[:size], neighbour[:size], offset[:, :size].T, distance[:size])
 
@@ -235,9 +237,13 @@ def _ghost_cells(flat, n_agents, box, torus, reach, n_cells, inverse_side):
 
 
 @kernel
-def _ghost_walk(xs, ys, agent_of, owners, owner_key, starts, reach, width, radius, owner, neighbour, offset, distance):
-    """Test every owner's candidates (its half shell: ``reach + 1`` runs of the sorted images), keeping
-    those closer than ``radius``: owners in sorted order, runs in order, written from index 0.
+def _ghost_walk(
+    xs, ys, agent_of, owners, owner_key, starts, reach, width, radius, owner, neighbour, offset, distance
+):
+    """Test every owner's candidates (its half shell), keeping those closer than ``radius``.
+
+    Owners in sorted order, each with its ``reach + 1`` runs of the sorted images in order, written from
+    index 0.
 
     The runs of the owner at sorted index ``o`` of key K: the rest of its own row up to column
     + reach (later images of its own cell included, earlier ones excluded), then for each of the

@@ -9,10 +9,10 @@ from functools import cached_property
 import numpy as np
 from gymnasium import spaces
 
+from swarmgym.core.compiled import kernel
 from swarmgym.core.model import State, SwarmModel, Transition
 from swarmgym.core.rng import BatchRandom
 from swarmgym.core.spatial import Pairs, nearest_neighbour_distance, unique_pairs
-from swarmgym.core.compiled import kernel
 from swarmgym.core.window import lattice_windows, share, shared
 from swarmgym.envs.flocking import metrics
 from swarmgym.envs.flocking.config import FlockingConfig
@@ -70,12 +70,12 @@ class Neighbourhood:
         self.batch = heading.shape[0]
         self.config = cfg
         flat = self.heading.ravel()
-        self.size = flat.shape[0]
+        self.size = size = flat.shape[0]
         self.cos, self.sin = np.cos(flat), np.sin(flat)
         self.unique = pairs = unique_pairs(self.position, box, cfg.torus, cfg.search_radius * (1 + 1e-9))
         radius = cfg.radius if cfg.radius < cfg.search_radius else np.inf
         self.count, self.alignment_sum, self.collisions = _within_r(
-            pairs.owner, pairs.neighbour, pairs.distance, self.cos, self.sin, radius, cfg.min_distance, self.size
+            pairs.owner, pairs.neighbour, pairs.distance, self.cos, self.sin, radius, cfg.min_distance, size
         )
         # Shared by every hook reading this state (and by the copies ``take`` makes): read-only.
         for array in (*vars(self).values(), *vars(pairs).values()):
@@ -350,7 +350,8 @@ class FlockingModel(SwarmModel):
             entry,
             pairs.owner,
             pairs.neighbour,
-            pairs.offset,
+            pairs.offset[:, 0],
+            pairs.offset[:, 1],
             pairs.distance,
             local.cos,
             local.sin,
@@ -531,7 +532,9 @@ def _within_r(owner, neighbour, distance, cos, sin, radius, min_distance, size):
 
 
 @kernel
-def _rewards(count, alignment_sum, collisions, alignment_weight, isolation_penalty, collision_penalty, team, out):
+def _rewards(
+    count, alignment_sum, collisions, alignment_weight, isolation_penalty, collision_penalty, team, out
+):
     """``out`` (B, N) float32: the reward of every agent (``team`` (B,) is added unless empty)."""
     n = out.shape[1]
     for a in range(count.shape[0]):
@@ -545,9 +548,11 @@ def _rewards(count, alignment_sum, collisions, alignment_weight, isolation_penal
 
 @kernel
 def _incidence(owner, neighbour, order, first, split, entry):
-    """Each agent's unique pairs, agents in the order they first appear in the pair list (``order``,
-    then the agents without pairs): the r-th agent ``order[r]`` owns the pairs ``entry[first[r] :
-    split[r]]`` and is the neighbour in ``entry[split[r] : first[r + 1]]``, both in pair order.
+    """Each agent's unique pairs: those it owns, then those it is the neighbour of, both in pair order.
+
+    Agents come in the order they first appear in the pair list (``order``, then the agents without
+    pairs): the r-th agent ``order[r]`` owns the pairs ``entry[first[r] : split[r]]`` and is the
+    neighbour in ``entry[split[r] : first[r + 1]]``.
 
     The pair list comes owner by owner in space-filling order, so visiting agents in this order reads
     the pairs (and writes these lists) almost sequentially.
@@ -588,17 +593,18 @@ def _incidence(owner, neighbour, order, first, split, entry):
 
 @kernel
 def _observe_exact(
-    order, first, split, entry, owner, neighbour, offset, distance, cos, sin, position, cut, cell_size, rotate, box, out
+    order, first, split, entry, owner, neighbour, dx, dy, distance, cos, sin, position, cut, cell_size,
+    rotate, box, out,
 ):
     """The exact view: every agent's pairs closer than ``cut`` binned into its k×k window ``out``.
 
-    Each unordered pair is seen from both ends: by its owner i at x_j - x_i with relative heading
-    (cos, sin)(theta_j - theta_i), by its neighbour j at x_i - x_j with (cos, -sin); turned into the
-    viewer's frame with ``rotate`` (ahead, right). Cell (k//2 - u, k//2 + w) with u = floor(ahead /
-    cell_size + 1/2), w = floor(right / cell_size + 1/2); pairs outside the window are dropped. Per
-    cell: the count, then the mean cos and sin (float64 sums over the owned pairs then the seen
-    ones, in pair order, times 1 / max(count, 1)), as float32. A fourth channel of ``out`` (walls)
-    is 1 where the cell's centre lies outside the box [0, box]².
+    Each unordered pair is seen from both ends: by its owner i at (dx, dy) = x_j - x_i with relative
+    heading (cos, sin)(theta_j - theta_i), by its neighbour j at -(dx, dy) with (cos, -sin); turned
+    into the viewer's frame with ``rotate`` (ahead, right). Cell (k//2 - u, k//2 + w) with u =
+    floor(ahead / cell_size + 1/2), w = floor(right / cell_size + 1/2); pairs outside the window are
+    dropped. Per cell: the count, then the mean cos and sin (float64 sums over the owned pairs then the
+    seen ones, in pair order, times 1 / max(count, 1)), as float32. A fourth channel of ``out``
+    (walls) is 1 where the cell's centre lies outside the box [0, box]².
     """
     k = out.shape[1]
     rad = k // 2
@@ -607,47 +613,60 @@ def _observe_exact(
     for r in range(order.shape[0]):
         a = order[r]
         cells[:] = 0.0
-        for e in range(first[r], first[r + 1]):
+        own_cos, own_sin = cos[a], sin[a]
+        for e in range(first[r], split[r]):  # a = i sees j at x_j - x_i
             p = entry[e]
             if not distance[p] < cut:
                 continue
-            i, j = owner[p], neighbour[p]
-            dx, dy = offset[p, 0], offset[p, 1]
-            rel_cos = cos[j] * cos[i] + sin[j] * sin[i]
-            rel_sin = sin[j] * cos[i] - cos[j] * sin[i]
-            if e < split[r]:  # a = i sees j
-                if rotate:
-                    right = dx * sin[i] - dy * cos[i]
-                    ahead = dx * cos[i] + dy * sin[i]
-                else:
-                    right, ahead = dx, dy
-            else:  # a = j sees i
-                rel_sin = -rel_sin
-                if rotate:
-                    right = dy * cos[j] - dx * sin[j]
-                    ahead = -(dx * cos[j] + dy * sin[j])
-                else:
-                    right, ahead = -dx, -dy
+            j = neighbour[p]
+            their_cos, their_sin = cos[j], sin[j]
+            if rotate:
+                right = dx[p] * own_sin - dy[p] * own_cos
+                ahead = dx[p] * own_cos + dy[p] * own_sin
+            else:
+                right, ahead = dx[p], dy[p]
             u = np.floor(ahead / cell_size + 0.5)
             w = np.floor(right / cell_size + 0.5)
             if abs(u) <= rad and abs(w) <= rad:
                 c = int((rad - u) * k + (rad + w))
                 cells[c, 0] += 1.0
-                cells[c, 1] += rel_cos
-                cells[c, 2] += rel_sin
+                cells[c, 1] += their_cos * own_cos + their_sin * own_sin
+                cells[c, 2] += their_sin * own_cos - their_cos * own_sin
+        for e in range(split[r], first[r + 1]):  # a = j sees i at x_i - x_j
+            p = entry[e]
+            if not distance[p] < cut:
+                continue
+            i = owner[p]
+            their_cos, their_sin = cos[i], sin[i]  # the pair's owner is the one seen here
+            if rotate:
+                right = dy[p] * own_cos - dx[p] * own_sin
+                ahead = -(dx[p] * own_cos + dy[p] * own_sin)
+            else:
+                right, ahead = -dx[p], -dy[p]
+            u = np.floor(ahead / cell_size + 0.5)
+            w = np.floor(right / cell_size + 0.5)
+            if abs(u) <= rad and abs(w) <= rad:
+                c = int((rad - u) * k + (rad + w))
+                cells[c, 0] += 1.0
+                cells[c, 1] += own_cos * their_cos + own_sin * their_sin
+                cells[c, 2] -= own_sin * their_cos - own_cos * their_sin
         for row in range(k):
             for col in range(k):
                 c = row * k + col
-                inverse = 1.0 / max(cells[c, 0], 1.0)
-                out[a, row, col, 0] = cells[c, 0]
-                out[a, row, col, 1] = cells[c, 1] * inverse
-                out[a, row, col, 2] = cells[c, 2] * inverse
+                n = cells[c, 0]
+                out[a, row, col, 0] = n
+                if n > 1.0:
+                    inverse = 1.0 / n
+                    out[a, row, col, 1] = cells[c, 1] * inverse
+                    out[a, row, col, 2] = cells[c, 2] * inverse
+                else:  # x * (1 / max(n, 1)) = x
+                    out[a, row, col, 1] = cells[c, 1]
+                    out[a, row, col, 2] = cells[c, 2]
                 if walls:
                     ahead, right = (rad - row) * cell_size, (col - rad) * cell_size
                     if rotate:
-                        dx = ahead * cos[a] + right * sin[a]
-                        dy = ahead * sin[a] - right * cos[a]
+                        x = position[a, 0] + (ahead * own_cos + right * own_sin)
+                        y = position[a, 1] + (ahead * own_sin - right * own_cos)
                     else:
-                        dx, dy = right, ahead
-                    x, y = position[a, 0] + dx, position[a, 1] + dy
+                        x, y = position[a, 0] + right, position[a, 1] + ahead
                     out[a, row, col, 3] = 1.0 if (x < 0 or x > box or y < 0 or y > box) else 0.0
