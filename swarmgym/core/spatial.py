@@ -6,11 +6,11 @@ of all copies are sorted once by the key (copy, cell row, cell column). The full
 (:func:`unique_pairs`) widens every copy's grid by 2 ghost columns on each side and 2 ghost rows on top,
 holding the periodic images of the opposite edge on a torus (empty behind walls): then an owner's
 half shell (the rest of its own row up to 2 cells right, and 5 cells in each of the 2 rows above) is
-3 contiguous runs of the sorted order, all runs are expanded into candidate pairs with one vectorised
-"ragged arange", and offsets need no minimum-image arithmetic. Each unordered pair is tested once.
-Cost O(B N ρ r²), no O(N²) step and no Python loop over copies or agents. Owner subsets (and tiny
-tori, n < 5 cells) use a cell-offset-by-offset scan with minimum images; tiny tori fall back to
-cells of side >= r, or to one cell per copy.
+3 contiguous runs of the sorted order, walked by one compiled kernel (sort, runs and distance tests in
+one pass, no candidate arrays), and offsets need no minimum-image arithmetic. Each unordered pair is
+tested once. Cost O(B N ρ r²), no O(N²) step. Tiny tori (fewer than 3 cells of side >= r) test every
+pair of a copy with minimum images, also compiled. Owner subsets use a numpy cell-offset-by-offset
+scan with minimum images.
 
 :func:`neighbour_pairs` reports pairs per owner, in both directions (i -> j and j -> i), with the
 minimum-image offset on a torus; for ``radius > L / 2`` only the nearest image of each agent counts.
@@ -21,6 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from swarmgym.core.compiled import kernel
 
 
 @dataclass(frozen=True)
@@ -70,10 +72,11 @@ def minimum_image(delta: np.ndarray, box: float, torus: bool) -> np.ndarray:
 def unique_pairs(positions: np.ndarray, box: float, torus: bool, radius: float) -> Pairs:
     """Every unordered pair {i, j}, i != j, of the same copy with |x_j − x_i| < ``radius``, reported once.
 
-    The pair comes as owner i, neighbour j, offset x_j − x_i (minimum image on a torus) in an arbitrary
-    but deterministic order (copy b's pairs do not depend on the other copies); :func:`neighbour_pairs`
-    is this list plus its mirror. Half the work and memory of the ordered list: symmetric per-pair
-    quantities (distance, cos of relative headings) are computed once and scattered to both ends.
+    The pair comes as owner i, neighbour j, offset x_j − x_i (minimum image on a torus), grouped by
+    owner in a deterministic order (copy b's pairs do not depend on the other copies);
+    :func:`neighbour_pairs` is this list plus its mirror. Half the work and memory of the ordered list:
+    symmetric per-pair quantities (distance, cos of relative headings) are computed once and scattered
+    to both ends. One compiled pass (:func:`_ghost_search`, or :func:`_copy_search` on tiny tori).
     """
     batch, n_agents = positions.shape[:2]
     flat = np.ascontiguousarray(positions, dtype=np.float64).reshape(-1, 2)
@@ -82,128 +85,193 @@ def unique_pairs(positions: np.ndarray, box: float, torus: bool, radius: float) 
     if torus and n_cells < 2 * reach + 1:
         reach, n_cells = 1, int(box // radius)
         if n_cells < 2 * reach + 1:  # tiny torus: the minimum-image search over one cell per copy
-            return _shell_pairs(flat, batch, n_agents, box, torus, radius, None)
-    return _ghost_pairs(flat, batch, n_agents, box, torus, radius, reach, n_cells)
+            found = _copy_search(flat, n_agents, box, radius)
+            return _pairs(*found)
+    xs, ys, agent_of, owners, owner_key, starts, candidates = _ghost_cells(
+        flat, n_agents, box, torus, reach, n_cells, 1.0 / (box / n_cells)
+    )
+    # Outputs allocated by numpy (its allocator reuses freed memory: no fresh pages to fault in per
+    # search), with room for every candidate (the unused tail is never written).
+    owner, neighbour = np.empty(candidates, dtype=np.int64), np.empty(candidates, dtype=np.int64)
+    offset, distance = np.empty((2, candidates)), np.empty(candidates)
+    width = n_cells + 2 * reach
+    size = _ghost_walk(
+        xs, ys, agent_of, owners, owner_key, starts, reach, width, radius, owner, neighbour, offset, distance
+    )
+    return _pairs(owner, neighbour, offset, distance, size)
 
 
-def _ghost_pairs(flat, batch, n_agents, box, torus, radius, reach, n_cells) -> Pairs:
-    """Cell list with ghost cells: each owner's half shell is ``reach + 1`` contiguous runs of the sort.
+def _pairs(
+    owner: np.ndarray, neighbour: np.ndarray, offset: np.ndarray, distance: np.ndarray, size: int
+) -> Pairs:
+    """The first ``size`` pairs a search kernel wrote; offsets (2, capacity) become (P, 2) columns."""
+    return Pairs(owner[:size], neighbour[:size], offset[:, :size].T, distance[:size])
+
+
+@kernel
+def _grow(owner, neighbour, offset, distance):
+    """The search's output buffers with twice the capacity (the first half copied)."""
+    capacity = 2 * owner.shape[0]
+    new_owner = np.empty(capacity, dtype=np.int64)
+    new_neighbour = np.empty(capacity, dtype=np.int64)
+    new_offset = np.empty((2, capacity), dtype=np.float64)
+    new_distance = np.empty(capacity, dtype=np.float64)
+    size = owner.shape[0]
+    new_owner[:size] = owner
+    new_neighbour[:size] = neighbour
+    new_offset[:, :size] = offset
+    new_distance[:size] = distance
+    return new_owner, new_neighbour, new_offset, new_distance
+
+
+@kernel
+def _copy_search(flat, n_agents, box, radius):
+    """Tiny tori: every pair of a copy is a candidate, offsets reduced to the minimum image.
+
+    Owners in agent order, each followed by the later agents of its copy.
+    """
+    capacity = max(1024, 8 * flat.shape[0])
+    owner = np.empty(capacity, dtype=np.int64)
+    neighbour = np.empty(capacity, dtype=np.int64)
+    offset = np.empty((2, capacity), dtype=np.float64)
+    distance = np.empty(capacity, dtype=np.float64)
+    size = 0
+    for i in range(flat.shape[0]):
+        last = (i // n_agents + 1) * n_agents
+        for j in range(i + 1, last):
+            dx = flat[j, 0] - flat[i, 0]
+            dy = flat[j, 1] - flat[i, 1]
+            dx -= box * np.rint(dx / box)
+            dy -= box * np.rint(dy / box)
+            d = np.sqrt(dx * dx + dy * dy)
+            if d < radius:
+                if size == owner.shape[0]:
+                    owner, neighbour, offset, distance = _grow(owner, neighbour, offset, distance)
+                owner[size] = i
+                neighbour[size] = j
+                offset[0, size] = dx
+                offset[1, size] = dy
+                distance[size] = d
+                size += 1
+    return owner, neighbour, offset, distance, size
+
+
+@kernel
+def _ghost_cells(flat, n_agents, box, torus, reach, n_cells, inverse_side):
+    """The sorted cell list with ghost cells of :func:`unique_pairs`, and its number of candidate pairs.
 
     Cells of side ``box / n_cells >= radius / reach``. The grid of every copy is widened by ``reach``
     columns on both sides and ``reach`` rows on top; on a torus those cells hold periodic images
     (ghosts) of the agents of the opposite edge, shifted by ±L, so offsets need no minimum-image
     arithmetic (n_cells >= 2 reach + 1 makes the image within ``radius`` unique); behind walls they
-    stay empty. Sorted by (copy, row, column), the cells of one row are contiguous, so an owner's
-    candidates are: the rest of its own row run up to column + reach (later agents of its own cell
-    included, earlier ones excluded), then for each of the ``reach`` rows above, columns
-    column - reach .. column + reach. Every unordered pair is thus a candidate exactly once.
+    stay empty. Images (the real agents, then the ghosts of the left, right and bottom edges and of
+    the two bottom corners, each kind in agent order) are sorted stably by (copy, row, column):
+    returns their ``xs``, ``ys``, ``agent_of``, the sorted indices ``owners`` of the real agents with
+    their keys ``owner_key``, the key offsets ``starts`` and the number of candidates of
+    :func:`_ghost_walk`.
     """
-    side = box / n_cells
-    width, height = n_cells + 2 * reach, n_cells + reach
-    cell = np.floor(flat * (1.0 / side)).astype(np.int64)
-    np.clip(cell, 0, n_cells - 1, out=cell)
-    cx, cy = cell[:, 0], cell[:, 1]
-    agent = np.arange(flat.shape[0], dtype=np.int64)
-    copy = agent // n_agents
-    x, y = flat[:, 0], flat[:, 1]
-    ex, ey = cx + reach, cy
-    images = [(agent, x, y, ex, ey)]
-    if torus:
-        left, right, bottom = cx >= n_cells - reach, cx < reach, cy < reach
-        for mask, sx, sy in (
-            (left, -1, 0),
-            (right, 1, 0),
-            (bottom, 0, 1),
-            (left & bottom, -1, 1),
-            (right & bottom, 1, 1),
-        ):
-            sel = np.flatnonzero(mask)
-            images.append(
-                (sel, x[sel] + sx * box, y[sel] + sy * box, ex[sel] + sx * n_cells, ey[sel] + sy * n_cells)
-            )
     n_real = flat.shape[0]
-    img_agent, img_x, img_y, img_ex, img_ey = (np.concatenate(part) for part in zip(*images))
-    key = (copy.take(img_agent) * height + img_ey) * width + img_ex
-    order = np.argsort(key, kind="stable")
-    ends = np.cumsum(np.bincount(key, minlength=batch * height * width))
-    starts = np.empty_like(ends)
-    starts[0] = 0
-    starts[1:] = ends[:-1]
-    xs, ys, agent_of = img_x.take(order), img_y.take(order), img_agent.take(order)
-    own = np.flatnonzero(order < n_real)  # owners: the real agents (the first images), in sorted order
-    own_key = key.take(order.take(own))
-    block_start = np.empty((own.shape[0], reach + 1), dtype=np.int64)  # runs [start, end) per owner
-    block_end = np.empty((own.shape[0], reach + 1), dtype=np.int64)
-    block_start[:, 0] = own + 1
-    block_end[:, 0] = ends.take(own_key + reach)
-    for dy in range(1, reach + 1):
-        block_start[:, dy] = starts.take(own_key + dy * width - reach)
-        block_end[:, dy] = ends.take(own_key + dy * width + reach)
-    block_count = block_end - block_start
-    # Expand the runs chunk by chunk of owners (about CHUNK candidates each): candidate arrays stay
-    # small (cache-resident, reused by the allocator instead of fresh page-faulting memory) and the
-    # peak memory is that of the kept pairs, whatever B, N and the radius.
-    owner_end = np.cumsum(block_count.sum(axis=1))
-    total = int(owner_end[-1]) if owner_end.shape[0] else 0
-    cuts = np.searchsorted(owner_end, np.arange(CHUNK, total, CHUNK), side="right")
-    bounds = np.unique(np.concatenate([[0], cuts, [own.shape[0]]]))
-    parts = []
-    for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
-        counts = block_count[lo:hi].ravel()
-        shift = block_start[lo:hi].ravel() - (np.cumsum(counts) - counts)
-        size = int(owner_end[hi - 1] - (owner_end[lo - 1] if lo else 0))
-        # Ragged arange: candidate p of run b is sorted index block_start[b] + (p - first candidate of b).
-        pair_neighbour = np.repeat(shift, counts)
-        pair_neighbour += _arange(size)
-        pair_owner = np.repeat(own[lo:hi], counts.reshape(-1, reach + 1).sum(axis=1))
-        dx = xs.take(pair_neighbour)
-        dx -= xs.take(pair_owner)
-        dy = ys.take(pair_neighbour)
-        dy -= ys.take(pair_owner)
-        distance = np.multiply(dx, dx)
-        distance += dy * dy
-        np.sqrt(distance, out=distance)
-        keep = np.flatnonzero(distance < radius)
-        parts.append(
-            (
-                pair_owner.take(keep),
-                pair_neighbour.take(keep),
-                dx.take(keep),
-                dy.take(keep),
-                distance.take(keep),
-            )
-        )
-    pair_owner, pair_neighbour, dx, dy, distance = (
-        np.concatenate(column) if len(parts) != 1 else column[0] for column in zip(*parts)
-    )
-    offset = np.empty((dx.shape[0], 2), order="F")  # contiguous x and y columns
-    offset[:, 0] = dx
-    offset[:, 1] = dy
-    return Pairs(agent_of.take(pair_owner), agent_of.take(pair_neighbour), offset, distance)
+    batch = n_real // n_agents
+    width, height = n_cells + 2 * reach, n_cells + reach
+    cx = np.empty(n_real, dtype=np.int64)
+    cy = np.empty(n_real, dtype=np.int64)
+    n_images = n_real
+    for a in range(n_real):
+        cx[a] = min(max(np.int64(np.floor(flat[a, 0] * inverse_side)), 0), n_cells - 1)
+        cy[a] = min(max(np.int64(np.floor(flat[a, 1] * inverse_side)), 0), n_cells - 1)
+        if torus:
+            left, right, bottom = cx[a] >= n_cells - reach, cx[a] < reach, cy[a] < reach
+            n_images += int(left) + int(right) + int(bottom) + int(left and bottom) + int(right and bottom)
+    image_agent = np.empty(n_images, dtype=np.int64)
+    image_x = np.empty(n_images, dtype=np.float64)
+    image_y = np.empty(n_images, dtype=np.float64)
+    image_key = np.empty(n_images, dtype=np.int64)
+    for a in range(n_real):
+        image_agent[a] = a
+        image_x[a] = flat[a, 0]
+        image_y[a] = flat[a, 1]
+        image_key[a] = ((a // n_agents) * height + cy[a]) * width + cx[a] + reach
+    m = n_real
+    if torus:
+        for kind in range(5):
+            sx = (-1, 1, 0, -1, 1)[kind]  # shift in boxes
+            sy = (0, 0, 1, 1, 1)[kind]
+            for a in range(n_real):
+                left, right, bottom = cx[a] >= n_cells - reach, cx[a] < reach, cy[a] < reach
+                if (left, right, bottom, left and bottom, right and bottom)[kind]:
+                    image_agent[m] = a
+                    image_x[m] = flat[a, 0] + sx * box
+                    image_y[m] = flat[a, 1] + sy * box
+                    ex, ey = cx[a] + reach + sx * n_cells, cy[a] + sy * n_cells
+                    image_key[m] = ((a // n_agents) * height + ey) * width + ex
+                    m += 1
+    # Stable counting sort by key.
+    n_keys = batch * height * width
+    starts = np.zeros(n_keys + 1, dtype=np.int64)
+    for i in range(n_images):
+        starts[image_key[i] + 1] += 1
+    for key in range(n_keys):
+        starts[key + 1] += starts[key]
+    cursor = starts[:-1].copy()
+    xs = np.empty(n_images, dtype=np.float64)
+    ys = np.empty(n_images, dtype=np.float64)
+    agent_of = np.empty(n_images, dtype=np.int64)
+    owners = np.empty(n_real, dtype=np.int64)
+    for i in range(n_images):
+        s = cursor[image_key[i]]
+        cursor[image_key[i]] += 1
+        xs[s], ys[s], agent_of[s] = image_x[i], image_y[i], image_agent[i]
+        if i < n_real:
+            owners[i] = s
+    owners.sort()
+    owner_key = np.empty(n_real, dtype=np.int64)
+    candidates = 0
+    for a in range(n_real):
+        s = owners[a]
+        key = image_key[agent_of[s]]  # a real image's index is its agent
+        owner_key[a] = key
+        candidates += starts[key + reach + 1] - s - 1
+        for run in range(1, reach + 1):
+            candidates += starts[key + run * width + reach + 1] - starts[key + run * width - reach]
+    return xs, ys, agent_of, owners, owner_key, starts, candidates
 
 
-CHUNK = 1 << 20
-"""Candidate pairs expanded at once by :func:`unique_pairs` (bounds its temporary memory)."""
+@kernel
+def _ghost_walk(
+    xs, ys, agent_of, owners, owner_key, starts, reach, width, radius, owner, neighbour, offset, distance
+):
+    """Test every owner's candidates (its half shell), keeping those closer than ``radius``.
 
-def _read_only(array: np.ndarray) -> np.ndarray:
-    array.flags.writeable = False
-    return array
+    Owners in sorted order, each with its ``reach + 1`` runs of the sorted images in order, written from
+    index 0.
 
-
-_ARANGES: list[np.ndarray] = [_read_only(np.arange(CHUNK * 4, dtype=np.int64))]
-
-
-def _arange(size: int) -> np.ndarray:
-    """``np.arange(size)`` as a read-only view of a cached array (no allocation per chunk).
-
-    The cache holds 0, 1, 2, ... only, never anything derived from a state: read-only and only ever
-    swapped for a longer one, it is safe to share between envs and threads (each call reads the
-    array it checked, so a concurrent swap cannot shorten it).
+    The runs of the owner at sorted index ``o`` of key K: the rest of its own row up to column
+    + reach (later images of its own cell included, earlier ones excluded), then for each of the
+    ``reach`` rows above, columns - reach .. + reach. Every unordered pair is a candidate exactly once.
+    Returns the number of pairs written.
     """
-    cached = _ARANGES[0]
-    if cached.shape[0] < size:
-        cached = _ARANGES[0] = _read_only(np.arange(2 * size, dtype=np.int64))
-    return cached[:size]
+    size = 0
+    for i in range(owners.shape[0]):
+        o, key = owners[i], owner_key[i]
+        x, y, a = xs[o], ys[o], agent_of[o]
+        for run in range(reach + 1):
+            if run == 0:
+                first, last = o + 1, starts[key + reach + 1]
+            else:
+                first, last = starts[key + run * width - reach], starts[key + run * width + reach + 1]
+            for j in range(first, last):
+                dx = xs[j] - x
+                dy = ys[j] - y
+                d = np.sqrt(dx * dx + dy * dy)
+                # Branch-free: every candidate is written at the next free slot, which only advances
+                # for a kept pair (no mispredicted branch per candidate; room for all candidates).
+                owner[size] = a
+                neighbour[size] = agent_of[j]
+                offset[0, size] = dx
+                offset[1, size] = dy
+                distance[size] = d
+                size += d < radius
+    return size
 
 
 def neighbour_pairs(
@@ -234,11 +302,7 @@ def neighbour_pairs(
 
 
 def _shell_pairs(flat, batch, n_agents, box, torus, radius, owners) -> Pairs:
-    """Cell list scanning each owner's cells offset by offset (owner subsets and tiny tori).
-
-    Without ``owners`` a half shell (each unordered pair once, as :func:`unique_pairs`), otherwise
-    the full shell of the given owners (ordered pairs).
-    """
+    """Cell list scanning each given owner's cells offset by offset: its ordered pairs (full shell)."""
     # Cells of side >= radius / reach: the neighbours lie within ``reach`` cells. Half-size cells
     # (reach 2) scan 12.5 cells of area (r/2)² per agent instead of 4.5 of area r²: fewer candidates.
     reach = 2
@@ -259,29 +323,16 @@ def _shell_pairs(flat, batch, n_agents, box, torus, radius, owners) -> Pairs:
     sorted_x, sorted_y = flat[order, 0], flat[order, 1]
     sorted_cell = cell_xy[order]
     sorted_copy = copy[order]
-    half = owners is None
-    if half:
-        own = np.arange(flat.shape[0], dtype=np.int64)
-    else:
-        rank = np.empty_like(order)
-        rank[order] = np.arange(order.shape[0])
-        own = rank[np.asarray(owners, dtype=np.int64)]
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.shape[0])
+    own = rank[np.asarray(owners, dtype=np.int64)]
     own_x, own_y, own_copy = sorted_cell[own, 0], sorted_cell[own, 1], sorted_copy[own]
 
     # On a torus of n_cells = 1 the only cell is the own cell (reach >= 1 otherwise gives distinct cells).
     span = range(-reach, reach + 1) if (n_cells > 1 or not torus) else range(1)
-    shifts = [(dx, dy) for dy in span for dx in span]
-    if half:  # one of each pair of opposite cells; the own cell is scanned from the owner onwards
-        shifts = [(dx, dy) for dx, dy in shifts if dy > 0 or (dy == 0 and dx > 0)]
-    else:
-        shifts = [shift for shift in shifts if shift != (0, 0)]
+    shifts = [(dx, dy) for dy in span for dx in span if (dx, dy) != (0, 0)]
     own_cell = (own_copy * n_cells + own_y) * n_cells + own_x
-    if half:
-        block_owner = [own]
-        block_start = [own + 1]
-        block_count = [starts[own_cell] + counts[own_cell] - own - 1]
-    else:
-        block_owner, block_start, block_count = [own], [starts[own_cell]], [counts[own_cell]]
+    block_owner, block_start, block_count = [own], [starts[own_cell]], [counts[own_cell]]
     for dx, dy in shifts:
         cx, cy = own_x + dx, own_y + dy
         if torus:

@@ -44,10 +44,7 @@ def test_neighbour_pairs_match_brute_force(torus):
 
 
 @pytest.mark.parametrize("torus", [True, False])
-def test_unique_pairs_report_each_pair_once_across_ghost_cells_and_chunks(torus, monkeypatch):
-    import swarmgym.core.spatial as spatial
-
-    monkeypatch.setattr(spatial, "CHUNK", 64)  # many owner chunks
+def test_unique_pairs_report_each_pair_once_across_ghost_cells(torus):
     rng = np.random.default_rng(5)
     for box, radius, n in ((12.0, 1.3, 150), (6.0, 1.0, 60), (3.0, 1.4, 25), (1.5, 1.4, 10)):
         pos = rng.random((2, n, 2)) * box

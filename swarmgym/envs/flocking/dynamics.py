@@ -9,10 +9,11 @@ from functools import cached_property
 import numpy as np
 from gymnasium import spaces
 
+from swarmgym.core.compiled import kernel
 from swarmgym.core.model import State, SwarmModel, Transition
 from swarmgym.core.rng import BatchRandom
 from swarmgym.core.spatial import Pairs, nearest_neighbour_distance, unique_pairs
-from swarmgym.core.window import lattice_windows, rasterise, share, shared
+from swarmgym.core.window import lattice_windows, share, shared
 from swarmgym.envs.flocking import metrics
 from swarmgym.envs.flocking.config import FlockingConfig
 
@@ -55,13 +56,12 @@ class Neighbourhood:
 
     One cell-list search (:func:`swarmgym.core.spatial.unique_pairs`) finds each unordered pair within
     ``config.search_radius`` (view, r and Couzin zones) once: ``unique`` (owner i, neighbour j, offset
-    x_j - x_i), with per-pair ``own_cos``, ``own_sin`` (agent i's heading unit vector), ``their_cos``,
-    ``their_sin`` (agent j's) and ``rel_cos`` = cos(theta_j - theta_i), ``rel_sin`` = sin(theta_j -
-    theta_i) (seen from j: the same cos, minus the sin). ``count`` (B*N,) is the number of other agents
-    within r and ``alignment_sum`` the sum of their cos(theta_j - theta_i). The ordered lists
-    ``everyone`` / ``within_r`` and the heading sums ``cos_sum`` / ``sin_sum`` (agent info and metrics)
-    are built on first use only; ``cos``, ``sin`` (B*N,) are each agent's own heading unit vector.
-    Built from (B, N, 2) positions and (B, N) headings; ``batch`` is B.
+    x_j - x_i); one pass over it (:func:`_within_r`) gives ``count`` (B*N,), the number of other agents
+    within r, ``alignment_sum``, the sum of their cos(theta_j - theta_i), and ``collisions``, the
+    number of other agents closer than ``min_distance``. The ordered lists ``everyone`` / ``within_r``,
+    the heading sums ``cos_sum`` / ``sin_sum`` (agent info and metrics) and the per-agent
+    ``incidence`` (the observation) are built on first use only; ``cos``, ``sin`` (B*N,) are each
+    agent's own heading unit vector. Built from (B, N, 2) positions and (B, N) headings; ``batch`` is B.
     """
 
     def __init__(self, position: np.ndarray, heading: np.ndarray, box: float, cfg: FlockingConfig):
@@ -73,36 +73,27 @@ class Neighbourhood:
         self.size = size = flat.shape[0]
         self.cos, self.sin = np.cos(flat), np.sin(flat)
         self.unique = pairs = unique_pairs(self.position, box, cfg.torus, cfg.search_radius * (1 + 1e-9))
-        owner, neighbour = pairs.owner, pairs.neighbour
-        self.own_cos, self.own_sin = self.cos.take(owner), self.sin.take(owner)
-        self.their_cos, self.their_sin = self.cos.take(neighbour), self.sin.take(neighbour)
-        self.rel_cos = self.their_cos * self.own_cos
-        self.rel_cos += self.their_sin * self.own_sin
-        self.rel_sin = self.their_sin * self.own_cos
-        self.rel_sin -= self.their_cos * self.own_sin
-        # Aggregates within r, each unordered pair scattered to both ends.
-        self.close = np.flatnonzero(pairs.distance < cfg.radius) if cfg.radius < cfg.search_radius else None
-        owner_r, neighbour_r, rel_cos_r = (
-            (owner, neighbour, self.rel_cos)
-            if self.close is None
-            else (owner.take(self.close), neighbour.take(self.close), self.rel_cos.take(self.close))
+        radius = cfg.radius if cfg.radius < cfg.search_radius else np.inf
+        self.count, self.alignment_sum, self.collisions = _within_r(
+            pairs.owner, pairs.neighbour, pairs.distance, self.cos, self.sin, radius, cfg.min_distance, size
         )
-        self.count = np.bincount(owner_r, minlength=size)
-        self.count += np.bincount(neighbour_r, minlength=size)
-        self.alignment_sum = np.bincount(owner_r, rel_cos_r, minlength=size)
-        self.alignment_sum += np.bincount(neighbour_r, rel_cos_r, minlength=size)
         # Shared by every hook reading this state (and by the copies ``take`` makes): read-only.
         for array in (*vars(self).values(), *vars(pairs).values()):
             if isinstance(array, np.ndarray):
                 array.flags.writeable = False
 
-    def both_ends(self, pair_values: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
-        """(B*N,) sum over every agent's pairs of a symmetric per-unique-pair value (optionally masked)."""
-        owner, neighbour = self.unique.owner, self.unique.neighbour
-        if mask is not None:
-            owner, neighbour, pair_values = owner[mask], neighbour[mask], pair_values[mask]
-        total = np.bincount(owner, pair_values, minlength=self.size)
-        return total + np.bincount(neighbour, pair_values, minlength=self.size)
+    @cached_property
+    def incidence(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``(order, first, split, entry)``: each agent's unique pairs, as :func:`_incidence` lists them."""
+        pairs = self.unique
+        order = np.empty(self.size, dtype=np.int64)
+        first = np.empty(self.size + 1, dtype=np.int64)
+        split = np.empty(self.size, dtype=np.int64)
+        entry = np.empty(2 * len(pairs), dtype=np.int64)
+        _incidence(pairs.owner, pairs.neighbour, order, first, split, entry)
+        for array in (order, first, split, entry):
+            array.flags.writeable = False
+        return order, first, split, entry
 
     @cached_property
     def everyone(self) -> Pairs:
@@ -306,17 +297,19 @@ class FlockingModel(SwarmModel):
         """(B, N) float32 alignment + cohesion - collisions + team term, after the move."""
         cfg = self.config
         batch, n = state.heading.shape
-        count = local.count
-        alignment = np.divide(local.alignment_sum, count, out=np.zeros(count.shape), where=count > 0)
-        rewards = cfg.alignment_weight * alignment - cfg.isolation_penalty * (count == 0)
-        collided = local.unique.distance < cfg.min_distance
-        if collided.any():
-            collisions = local.both_ends(np.ones(len(local.unique)), collided)
-            rewards -= cfg.collision_penalty * collisions
-        rewards = rewards.reshape(batch, n)
-        if cfg.team_weight:
-            rewards = rewards + cfg.team_weight * metrics.polarisation(state.heading)[:, None]
-        return rewards.astype(np.float32)
+        team = cfg.team_weight * metrics.polarisation(state.heading) if cfg.team_weight else np.empty(0)
+        rewards = np.empty((batch, n), dtype=np.float32)
+        _rewards(
+            local.count,
+            local.alignment_sum,
+            local.collisions,
+            cfg.alignment_weight,
+            cfg.isolation_penalty,
+            cfg.collision_penalty,
+            team,
+            rewards,
+        )
+        return rewards
 
     # -- neighbour search (shared by rewards, observations, metrics and agent info) -----------------
 
@@ -347,51 +340,28 @@ class FlockingModel(SwarmModel):
         k = cfg.view_size
         local = self.local(state)
         pairs = local.unique
-        own_cos, own_sin, their_cos, their_sin = (
-            local.own_cos,
-            local.own_sin,
-            local.their_cos,
-            local.their_sin,
-        )
-        rel_cos, rel_sin = local.rel_cos, local.rel_sin
-        if cfg.view_radius * (1 + 1e-9) < cfg.search_radius:
-            seen = np.flatnonzero(pairs.distance < cfg.view_radius * (1 + 1e-9))
-            pairs = Pairs(pairs.owner[seen], pairs.neighbour[seen], pairs.offset[seen], pairs.distance[seen])
-            own_cos, own_sin, their_cos, their_sin, rel_cos, rel_sin = (
-                v.take(seen) for v in (own_cos, own_sin, their_cos, their_sin, rel_cos, rel_sin)
-            )
-        # Each unordered pair is seen from both ends: by i at x_j - x_i with relative heading
-        # (cos, sin), by j at x_i - x_j with (cos, -sin). Columns are written in place into
-        # Fortran-ordered (2P, 2) arrays, which rasterise reads without copies.
-        p = len(pairs)
-        dx, dy = pairs.offset[:, 0], pairs.offset[:, 1]
-        offsets = np.empty((2 * p, 2), order="F")
-        right, ahead = offsets[:, 0], offsets[:, 1]
-        if cfg.rotate_view:  # (right, ahead) in the owner's frame, as rasterise reads world (x, y)
-            np.multiply(dx, own_sin, out=right[:p])
-            right[:p] -= dy * own_cos
-            np.multiply(dx, own_cos, out=ahead[:p])
-            ahead[:p] += dy * own_sin
-            np.multiply(dy, their_cos, out=right[p:])
-            right[p:] -= dx * their_sin
-            np.multiply(dx, their_cos, out=ahead[p:])
-            ahead[p:] += dy * their_sin
-            np.negative(ahead[p:], out=ahead[p:])
-        else:
-            right[:p], ahead[:p] = dx, dy
-            np.negative(dx, out=right[p:])
-            np.negative(dy, out=ahead[p:])
-        values = np.empty((2 * p, 2), order="F")
-        values[:p, 0] = rel_cos
-        values[p:, 0] = rel_cos
-        values[:p, 1] = rel_sin
-        np.negative(rel_sin, out=values[p:, 1])
-        owner = np.concatenate([pairs.owner, pairs.neighbour])
+        cut = cfg.view_radius * (1 + 1e-9)
+        order, first, split, entry = local.incidence
         obs = np.empty((batch * n, k, k, len(self.channels)), dtype=np.float32)
-        cells = obs[..., :3]  # count, mean cos, mean sin: rasterise writes them in place
-        rasterise(offsets, owner, batch * n, k, cfg.cell_size, values, count=True, mean=True, out=cells)
-        if not cfg.torus:
-            obs[..., 3] = self._outside(state.position.reshape(-1, 2), state.heading.ravel())
+        _observe_exact(
+            order,
+            first,
+            split,
+            entry,
+            pairs.owner,
+            pairs.neighbour,
+            pairs.offset[:, 0],
+            pairs.offset[:, 1],
+            pairs.distance,
+            local.cos,
+            local.sin,
+            local.position.reshape(-1, 2),
+            cut if cut < cfg.search_radius else np.inf,
+            cfg.cell_size,
+            cfg.rotate_view,
+            self.box,
+            obs,
+        )
         return obs.reshape(batch, n, k, k, -1)
 
     def _observe_grid(self, state: FlockingState) -> np.ndarray:
@@ -438,22 +408,6 @@ class FlockingModel(SwarmModel):
         relative = obs[..., 1:3].view(np.complex64)[..., 0]
         np.multiply(relative, own.reshape(batch, n, 1, 1), out=relative)
         return obs
-
-    def _outside(self, position: np.ndarray, heading: np.ndarray) -> np.ndarray:
-        """(M, k, k) 1.0 where the window cell's centre lies outside the walled box."""
-        cfg = self.config
-        k, rad = cfg.view_size, cfg.view_size // 2
-        ahead = ((rad - np.arange(k)) * cfg.cell_size)[:, None]
-        right = ((np.arange(k) - rad) * cfg.cell_size)[None, :]
-        if cfg.rotate_view:
-            cos_h, sin_h = np.cos(heading)[:, None, None], np.sin(heading)[:, None, None]
-            dx = ahead * cos_h + right * sin_h
-            dy = ahead * sin_h - right * cos_h
-        else:
-            dx, dy = np.broadcast_to(right, (k, k))[None], np.broadcast_to(ahead, (k, k))[None]
-        x = position[:, 0, None, None] + dx
-        y = position[:, 1, None, None] + dy
-        return ((x < 0) | (x > self.box) | (y < 0) | (y > self.box)).astype(np.float32)
 
     def metrics(self, state: FlockingState) -> dict[str, np.ndarray]:
         """Polarisation, milling, largest cluster, cluster count, nearest-neighbour distance, collisions."""
@@ -546,3 +500,173 @@ class FlockingModel(SwarmModel):
             int(state.t[copy]),
             metrics_now,
         )
+
+
+# -- compiled kernels (bit-identical to the numpy code they replaced: same float operations, in the same
+# order; sums accumulate pair by pair in the order of the pair list, as np.bincount / np.add.at did) --
+
+
+@kernel
+def _within_r(owner, neighbour, distance, cos, sin, radius, min_distance, size):
+    """Per agent: others within ``radius`` (count), sum of their cos(theta_j - theta_i), collisions.
+
+    Each unordered pair counts at both ends. The cos sums are accumulated separately over the pairs
+    an agent owns and over those it is the neighbour of, each in pair order, then added.
+    """
+    count = np.zeros(size, dtype=np.int64)
+    collisions = np.zeros(size, dtype=np.int64)
+    owned = np.zeros(size)
+    seen = np.zeros(size)
+    for p in range(owner.shape[0]):
+        i, j, d = owner[p], neighbour[p], distance[p]
+        if d < min_distance:
+            collisions[i] += 1
+            collisions[j] += 1
+        if d < radius:
+            rel_cos = cos[j] * cos[i] + sin[j] * sin[i]
+            count[i] += 1
+            count[j] += 1
+            owned[i] += rel_cos
+            seen[j] += rel_cos
+    return count, owned + seen, collisions
+
+
+@kernel
+def _rewards(
+    count, alignment_sum, collisions, alignment_weight, isolation_penalty, collision_penalty, team, out
+):
+    """``out`` (B, N) float32: the reward of every agent (``team`` (B,) is added unless empty)."""
+    n = out.shape[1]
+    for a in range(count.shape[0]):
+        alignment = alignment_sum[a] / count[a] if count[a] > 0 else 0.0
+        reward = alignment_weight * alignment - isolation_penalty * (1.0 if count[a] == 0 else 0.0)
+        reward -= collision_penalty * collisions[a]
+        if team.shape[0]:
+            reward = reward + team[a // n]
+        out[a // n, a % n] = reward
+
+
+@kernel
+def _incidence(owner, neighbour, order, first, split, entry):
+    """Each agent's unique pairs: those it owns, then those it is the neighbour of, both in pair order.
+
+    Agents come in the order they first appear in the pair list (``order``, then the agents without
+    pairs): the r-th agent ``order[r]`` owns the pairs ``entry[first[r] : split[r]]`` and is the
+    neighbour in ``entry[split[r] : first[r + 1]]``.
+
+    The pair list comes owner by owner in space-filling order, so visiting agents in this order reads
+    the pairs (and writes these lists) almost sequentially.
+    """
+    size = split.shape[0]
+    rank = np.full(size, -1, dtype=np.int64)
+    visited = 0
+    for p in range(owner.shape[0]):
+        for a in (owner[p], neighbour[p]):
+            if rank[a] < 0:
+                rank[a] = visited
+                order[visited] = a
+                visited += 1
+    for a in range(size):
+        if rank[a] < 0:
+            rank[a] = visited
+            order[visited] = a
+            visited += 1
+    owned = np.zeros(size, dtype=np.int64)
+    seen = np.zeros(size, dtype=np.int64)
+    for p in range(owner.shape[0]):
+        owned[rank[owner[p]]] += 1
+        seen[rank[neighbour[p]]] += 1
+    first[0] = 0
+    for r in range(size):
+        split[r] = first[r] + owned[r]
+        first[r + 1] = split[r] + seen[r]
+    own_cursor = first[:-1].copy()
+    seen_cursor = split.copy()
+    for p in range(owner.shape[0]):
+        r = rank[owner[p]]
+        entry[own_cursor[r]] = p
+        own_cursor[r] += 1
+        r = rank[neighbour[p]]
+        entry[seen_cursor[r]] = p
+        seen_cursor[r] += 1
+
+
+@kernel
+def _observe_exact(
+    order, first, split, entry, owner, neighbour, dx, dy, distance, cos, sin, position, cut, cell_size,
+    rotate, box, out,
+):
+    """The exact view: every agent's pairs closer than ``cut`` binned into its k×k window ``out``.
+
+    Each unordered pair is seen from both ends: by its owner i at (dx, dy) = x_j - x_i with relative
+    heading (cos, sin)(theta_j - theta_i), by its neighbour j at -(dx, dy) with (cos, -sin); turned
+    into the viewer's frame with ``rotate`` (ahead, right). Cell (k//2 - u, k//2 + w) with u =
+    floor(ahead / cell_size + 1/2), w = floor(right / cell_size + 1/2); pairs outside the window are
+    dropped. Per cell: the count, then the mean cos and sin (float64 sums over the owned pairs then the
+    seen ones, in pair order, times 1 / max(count, 1)), as float32. A fourth channel of ``out``
+    (walls) is 1 where the cell's centre lies outside the box [0, box]².
+    """
+    k = out.shape[1]
+    rad = k // 2
+    walls = out.shape[3] > 3
+    cells = np.zeros((k * k, 3))
+    for r in range(order.shape[0]):
+        a = order[r]
+        cells[:] = 0.0
+        own_cos, own_sin = cos[a], sin[a]
+        for e in range(first[r], split[r]):  # a = i sees j at x_j - x_i
+            p = entry[e]
+            if not distance[p] < cut:
+                continue
+            j = neighbour[p]
+            their_cos, their_sin = cos[j], sin[j]
+            if rotate:
+                right = dx[p] * own_sin - dy[p] * own_cos
+                ahead = dx[p] * own_cos + dy[p] * own_sin
+            else:
+                right, ahead = dx[p], dy[p]
+            u = np.floor(ahead / cell_size + 0.5)
+            w = np.floor(right / cell_size + 0.5)
+            if abs(u) <= rad and abs(w) <= rad:
+                c = int((rad - u) * k + (rad + w))
+                cells[c, 0] += 1.0
+                cells[c, 1] += their_cos * own_cos + their_sin * own_sin
+                cells[c, 2] += their_sin * own_cos - their_cos * own_sin
+        for e in range(split[r], first[r + 1]):  # a = j sees i at x_i - x_j
+            p = entry[e]
+            if not distance[p] < cut:
+                continue
+            i = owner[p]
+            their_cos, their_sin = cos[i], sin[i]  # the pair's owner is the one seen here
+            if rotate:
+                right = dy[p] * own_cos - dx[p] * own_sin
+                ahead = -(dx[p] * own_cos + dy[p] * own_sin)
+            else:
+                right, ahead = -dx[p], -dy[p]
+            u = np.floor(ahead / cell_size + 0.5)
+            w = np.floor(right / cell_size + 0.5)
+            if abs(u) <= rad and abs(w) <= rad:
+                c = int((rad - u) * k + (rad + w))
+                cells[c, 0] += 1.0
+                cells[c, 1] += own_cos * their_cos + own_sin * their_sin
+                cells[c, 2] -= own_sin * their_cos - own_cos * their_sin
+        for row in range(k):
+            for col in range(k):
+                c = row * k + col
+                n = cells[c, 0]
+                out[a, row, col, 0] = n
+                if n > 1.0:
+                    inverse = 1.0 / n
+                    out[a, row, col, 1] = cells[c, 1] * inverse
+                    out[a, row, col, 2] = cells[c, 2] * inverse
+                else:  # x * (1 / max(n, 1)) = x
+                    out[a, row, col, 1] = cells[c, 1]
+                    out[a, row, col, 2] = cells[c, 2]
+                if walls:
+                    ahead, right = (rad - row) * cell_size, (col - rad) * cell_size
+                    if rotate:
+                        x = position[a, 0] + (ahead * own_cos + right * own_sin)
+                        y = position[a, 1] + (ahead * own_sin - right * own_cos)
+                    else:
+                        x, y = position[a, 0] + right, position[a, 1] + ahead
+                    out[a, row, col, 3] = 1.0 if (x < 0 or x > box or y < 0 or y > box) else 0.0
