@@ -7,9 +7,9 @@ Two entry points, one output convention: (B, N, k, k[, C]), channels last, centr
   quarter-turned pages, so every window row is a contiguous run of cells; one compiled kernel then
   copies every agent's k rows (cells as opaque words, all channels at once) and writes the constant
   windows (e.g. of agents out of play) directly: no per-agent Python, no index arrays.
-- :func:`rasterise` bins neighbour offsets of continuous agents into a k×k grid of cells (continuous
-  envs), optionally rotated into each agent's heading frame, summing (or averaging) per-cell values
-  in a reused scratch buffer.
+- Continuous agents are binned into the same k×k grid of cells either exactly, pair by pair in the
+  agent's frame (flocking's compiled exact-view kernel), or via a world grid of cells cropped by
+  :func:`lattice_windows` (flocking's ``view_binning="grid"``).
 
 Window orientation: row 0 is "ahead" (up in world-aligned lattice windows, the facing direction when
 rotated), column 0 is the agent's left.
@@ -210,90 +210,6 @@ def _scratch(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     if buffer is None or buffer.nbytes < nbytes:
         buffer = _SCRATCH.buffer = np.empty(max(nbytes, 1), dtype=np.uint8)
     return buffer[:nbytes].view(dtype).reshape(shape)
-
-
-def rasterise(
-    offsets: np.ndarray,
-    owner: np.ndarray,
-    n_owners: int,
-    k: int,
-    cell_size: float,
-    values: np.ndarray | None = None,
-    heading: np.ndarray | None = None,
-    count: bool = False,
-    mean: bool = False,
-    out: np.ndarray | None = None,
-) -> np.ndarray:
-    """Sum (or average) per-neighbour values into each owner's egocentric k×k grid of cells.
-
-    Args:
-        offsets: (P, 2) float neighbour positions relative to their owner (x, y), minimum-image on a torus.
-        owner: (P,) int index of the observing agent of each pair, in [0, n_owners).
-        n_owners: number of observing agents (B*N for a batch).
-        k: odd window side; the centre cell spans ``[-cell_size/2, cell_size/2]`` around the owner.
-        cell_size: side of one cell in world units.
-        values: optional (P, C) per-pair values to sum; ``None`` counts neighbours (C = 1). Columns are
-            read as they are: a Fortran-ordered (P, C) array avoids a copy per channel.
-        heading: optional (n_owners,) heading angles; windows are rotated so the heading is row 0.
-            ``None`` gives world-aligned windows (+y is row 0, +x to the right).
-        count: with ``values``, put the number of pairs in each cell first (C + 1 channels); cheaper
-            than a column of ones.
-        mean: with ``values``, give each value channel's mean over the cell's pairs (0 in empty cells)
-            instead of its sum, computed in float64 (a mean of values in [-1, 1] stays in [-1, 1]).
-        out: optional (n_owners, k, k, C) array (any float dtype, e.g. a channel slice of a float32
-            observation) written in place instead of a new float64 array.
-
-    Returns:
-        (n_owners, k, k, C) sums (or means); pairs falling outside the window are dropped.
-    """
-    check_view_size(k, "k")
-    rad = k // 2
-    if heading is None:
-        ahead, right = offsets[:, 1], offsets[:, 0]
-    else:
-        cos_h, sin_h = np.cos(heading[owner]), np.sin(heading[owner])
-        ahead = offsets[:, 0] * cos_h + offsets[:, 1] * sin_h
-        right = offsets[:, 0] * sin_h - offsets[:, 1] * cos_h
-    # Row and column offsets from the centre cell, u = floor(ahead / s + 1/2), w = floor(right / s + 1/2),
-    # as floats; pairs outside the window go to one extra bin, dropped at the end (no compaction).
-    u = np.divide(ahead, cell_size)
-    u += 0.5
-    np.floor(u, out=u)
-    w = np.divide(right, cell_size)
-    w += 0.5
-    np.floor(w, out=w)
-    inside = np.abs(u)
-    np.maximum(inside, np.abs(w), out=inside)
-    np.less_equal(inside, rad, out=inside)  # 1.0 inside the window, 0.0 outside
-    size = n_owners * k * k
-    # Cell (owner, rad - u, rad + w) = owner k² + rad k + rad - k u + w, or ``size`` outside: mask
-    # arithmetic, as boolean indexing costs several times more per pair.
-    u *= -k
-    w += u
-    np.multiply(owner, k * k, out=u)
-    w += u
-    w += rad * (k + 1) - size
-    w *= inside
-    w += size
-    cell = w.astype(np.intp)
-    # Accumulate in this thread's scratch buffer (no fresh, page-faulting memory per step), with
-    # ``ufunc.at`` as fast as ``bincount`` here; only the result is new memory. Row 0 counts pairs.
-    counted = values is None or count or mean
-    columns = [None] * counted + ([] if values is None else [values[:, c] for c in range(values.shape[1])])
-    sums = _scratch((len(columns), size + 1), np.float64)
-    sums[...] = 0.0
-    for total, column in zip(sums, columns):
-        np.add.at(total, cell, 1.0 if column is None else column)
-    if mean and values is not None:
-        inverse = np.maximum(sums[0, :size], 1.0)  # empty cells have zero sums
-        np.divide(1.0, inverse, out=inverse)
-        sums[1:, :size] *= inverse
-    shown = sums[1:] if counted and not (values is None or count) else sums  # a count row only for the mean
-    if out is None:
-        out = np.empty((n_owners, k, k, len(shown)))
-    for c, total in enumerate(shown):
-        out[..., c] = total[:size].reshape(n_owners, k, k)
-    return out
 
 
 def box_sums(raster: np.ndarray, k: int, torus: bool) -> np.ndarray:

@@ -10,7 +10,6 @@ from swarmgym.core.window import (
     box_sums,
     lattice_neighbour_mean,
     lattice_windows,
-    rasterise,
 )
 
 
@@ -123,33 +122,6 @@ def test_neighbour_mean_excludes_self_and_empty_views():
     mean = lattice_neighbour_mean(values, rows, cols, (8, 8), 3, torus=False)
     np.testing.assert_allclose(mean[0], [[0.0, 1.0], [1.0, 0.0], [0.0, 0.0]])
 
-
-def test_rasterise_counts_and_rotation():
-    offsets = np.array([[0.0, 1.0], [1.0, 0.0], [0.2, 0.1], [5.0, 5.0]])
-    owner = np.zeros(4, dtype=np.int64)
-    world = rasterise(offsets, owner, 1, 3, 1.0)[0, ..., 0]
-    np.testing.assert_array_equal(world, [[0, 1, 0], [0, 1, 1], [0, 0, 0]])
-    # Heading +x: the neighbour at +x is ahead (row 0, centre); the one at +y is to the left.
-    turned = rasterise(offsets, owner, 1, 3, 1.0, heading=np.array([0.0]))[0, ..., 0]
-    np.testing.assert_array_equal(turned, [[0, 1, 0], [1, 1, 0], [0, 0, 0]])
-    summed = rasterise(offsets, owner, 1, 3, 1.0, values=np.arange(8.0).reshape(4, 2))[0]
-    np.testing.assert_array_equal(summed[0, 1], [0.0, 1.0])
-
-
-
-def test_rasterise_means_written_in_place():
-    """mean=True averages each value channel over the cell's pairs (0 in empty cells) into ``out``."""
-    offsets = np.array([[0.1, 0.0], [-0.1, 0.1], [0.0, 1.0], [9.0, 9.0]])
-    owner = np.array([0, 0, 1, 1])
-    values = np.array([[0.2, -1.0], [0.6, 1.0], [-0.5, 0.5], [1.0, 1.0]])
-    obs = np.full((2, 3, 3, 4), 7.0, dtype=np.float32)
-    rasterise(offsets, owner, 2, 3, 1.0, values, count=True, mean=True, out=obs[..., :3])
-    np.testing.assert_allclose(obs[0, 1, 1, :3], [2.0, 0.4, 0.0])  # two pairs in owner 0's centre
-    np.testing.assert_allclose(obs[1, 0, 1, :3], [1.0, -0.5, 0.5])  # one ahead of owner 1; one dropped
-    assert obs[..., :3].sum() == np.float32(2.0 + 0.4 + 1.0 + 0.0)
-    np.testing.assert_array_equal(obs[..., 3], 7.0)  # the other channel is left alone
-    means = rasterise(offsets, owner, 2, 3, 1.0, values, mean=True)
-    np.testing.assert_allclose(means[0, 1, 1], [0.4, 0.0])
 
 @settings(max_examples=40, deadline=None)
 @given(

@@ -108,21 +108,6 @@ def slow_observation(model, state):
     return out
 
 
-def test_rasterise_count_channel_and_dropped_pairs():
-    from swarmgym.core.window import rasterise
-
-    # Owner 1 sees (0, 0.4) ahead, (-0.45, 0) left twice (one cell) and one pair outside its 3x3 window.
-    offsets = np.asfortranarray([[0.0, 0.4], [-0.45, 0.0], [-0.5, 0.1], [1.6, 0.0], [0.0, 0.0]])
-    owner = np.array([1, 1, 1, 1, 0])
-    values = np.asfortranarray([[2.0, 1.0], [3.0, 0.0], [4.0, -1.0], [9.0, 9.0], [7.0, 7.0]])
-    sums = rasterise(offsets, owner, 2, 3, 0.5, values, count=True)
-    assert sums.shape == (2, 3, 3, 3)
-    np.testing.assert_array_equal(sums[0, 1, 1], [1.0, 7.0, 7.0])
-    np.testing.assert_array_equal(sums[1, 0, 1], [1.0, 2.0, 1.0])
-    np.testing.assert_array_equal(sums[1, 1, 0], [2.0, 7.0, -1.0])
-    assert sums[1, ..., 0].sum() == 3 and sums[0, ..., 0].sum() == 1
-
-
 @pytest.mark.parametrize("torus", [True, False])
 @pytest.mark.parametrize("rotate", [True, False])
 def test_observation_matches_slow_reference(torus, rotate):
