@@ -97,7 +97,7 @@ def lattice_windows(
     for quarter, rotated in enumerate(quarters[: turns - 1], start=1):
         turned[quarter * pages : (quarter + 1) * pages, : rotated.shape[1], : rotated.shape[2]] = rotated
     if constant is None:
-        which, fill = _NO_AGENTS, np.zeros((1, n_words), dtype=word)
+        which, fill = _NO_AGENTS, _NO_TABLES[word]
     else:
         which, fill = _as_index(constant[0]), np.array(constant[1], dtype=dtype)  # a writable copy
         fill = fill.view(word).reshape(len(fill), n_words)
@@ -131,8 +131,14 @@ _NO_AGENTS = np.zeros((0, 0), dtype=np.int64)
 
 
 def _as_index(array: np.ndarray) -> np.ndarray:
-    """``array`` as writable C-ordered int64 (B, N) indices (one compiled signature for all)."""
-    return np.require(array, dtype=np.int64, requirements=("C", "W"))
+    """``array`` as writable C-ordered int64 (B, N) indices (one compiled signature for all).
+
+    Checked by its flags first: ``np.require`` alone costs microseconds per call at small N.
+    """
+    flags = array.flags
+    if array.dtype == np.int64 and flags.c_contiguous and flags.writeable:
+        return array
+    return np.array(array, dtype=np.int64, order="C")
 
 
 @kernel
