@@ -39,12 +39,16 @@ _EXPAND = (
 _PRESENCE = np.array([1 << REMOVED_BIT, 1 << AGENTS_BIT], dtype=np.uint8)
 #: Clears the "agents" byte of an expanded cell.
 _NOT_AGENT = np.uint64(~(0xFF << (8 * AGENTS_BIT)) & 0xFFFFFFFFFFFFFFFF)
+# The step kernel's tables are tuples, compile-time constants (a global array is reference-counted,
+# an atomic operation, at every use inside the kernel's loops).
 #: Per action, the heading of a move relative to the facing (in quarter turns clockwise).
-MOVE_TURN = np.array([0, 0, 2, 3, 1, 0, 0, 0], dtype=np.int64)
+MOVE_TURN = (0, 0, 2, 3, 1, 0, 0, 0)
 #: Per action, whether it is a move (forward, backward, step left or right).
-IS_MOVE = np.isin(np.arange(8), (FORWARD, BACKWARD, STEP_LEFT, STEP_RIGHT))
-#: The (d_row, d_col) offsets of the regrowth disc (radius 2, centre excluded), for the step kernel.
-_DISC = np.array(metrics.DISC2, dtype=np.int64)
+IS_MOVE = tuple(action in (FORWARD, BACKWARD, STEP_LEFT, STEP_RIGHT) for action in range(8))
+#: Per heading (0 up, 1 right, 2 down, 3 left), the row and column step of one cell ahead.
+_AHEAD_ROW, _AHEAD_COL = tuple(int(d) for d in HEADINGS[:, 0]), tuple(int(d) for d in HEADINGS[:, 1])
+#: The (d_row, d_col) offsets of the regrowth disc (radius 2, centre excluded).
+_DISC_ROW, _DISC_COL = tuple(dr for dr, _ in metrics.DISC2), tuple(dc for _, dc in metrics.DISC2)
 
 
 @dataclass
@@ -489,8 +493,6 @@ def _step_copies(
     harvest = np.empty(n_patches)
     slots = np.empty(m, dtype=np.int64)
     slot_keys = np.empty(m)
-    free_cells = np.empty(hw if keys.shape[0] else 0, dtype=np.int64)
-    free_keys = np.empty(hw if keys.shape[0] else 0)
     key_row = 0
     half = beam_width // 2
     for b in range(batch):
@@ -511,8 +513,8 @@ def _step_copies(
             if not fired[b, i]:
                 continue
             row0, col0 = cell[b, i] // width, cell[b, i] % width
-            ahead_r, ahead_c = HEADINGS[facing[b, i], 0], HEADINGS[facing[b, i], 1]
-            right_r, right_c = HEADINGS[(facing[b, i] + 1) & 3, 0], HEADINGS[(facing[b, i] + 1) & 3, 1]
+            ahead_r, ahead_c = _AHEAD_ROW[facing[b, i]], _AHEAD_COL[facing[b, i]]
+            right_r, right_c = _AHEAD_ROW[(facing[b, i] + 1) & 3], _AHEAD_COL[(facing[b, i] + 1) & 3]
             for ahead in range(1, beam_length + 1):
                 for across in range(-half, beam_width - half):
                     row = row0 + ahead * ahead_r + across * right_r
@@ -545,8 +547,8 @@ def _step_copies(
             if not playing[i] or not IS_MOVE[action]:
                 continue
             heading = (heading + MOVE_TURN[action]) & 3
-            row = cell[b, i] // width + HEADINGS[heading, 0]
-            col = cell[b, i] % width + HEADINGS[heading, 1]
+            row = cell[b, i] // width + _AHEAD_ROW[heading]
+            col = cell[b, i] % width + _AHEAD_COL[heading]
             if torus:
                 row, col = row % height, col % width
             elif row < 0 or row >= height or col < 0 or col >= width:
@@ -598,33 +600,12 @@ def _step_copies(
             smoothed[b, i] = decay * smoothed[b, i] + reward
             returns[b, i] = returns[b, i] + reward
             rewards[b, i] = np.float32(reward)
-        # Respawn: the returning agents take, in agent order, the free cells outside the patches with
-        # the lowest keys in increasing key order (ties: lower cell first). Only keys below a threshold
-        # with a wide margin are looked at (H W - P M - N cells at least are free); all if too few.
+        # Respawn: the agents whose time out of play ends now reappear on free cells outside the patches.
         wanted = 0
         for i in range(n):
             wanted += back[i]
         if wanted:
-            threshold = (wanted + 4.0 * np.sqrt(wanted) + 16.0) / min_free
-            count = 0
-            for _ in range(2):
-                count = 0
-                for c in range(hw):
-                    key = keys[key_row, c]
-                    if key < threshold and mark[c] == 0 and not resource[b, c] and patch[b, c] < 0:
-                        free_cells[count] = c
-                        free_keys[count] = key
-                        count += 1
-                if count >= wanted:
-                    break
-                threshold = 2.0
-            order = np.argsort(free_keys[:count], kind="mergesort")
-            j = 0
-            for i in range(n):
-                if back[i]:
-                    cell[b, i] = free_cells[order[j]]
-                    mark[cell[b, i]] = 1
-                    j += 1
+            _respawn(keys[key_row], mark, resource[b], patch[b], cell[b], back, wanted, min_free)
             key_row += 1
         # Regrowth on the resource cells of the layout, never under an agent.
         if logistic:
@@ -648,8 +629,8 @@ def _step_copies(
                     continue
                 row0, col0 = here // width, here % width
                 live = 0
-                for d in range(len(_DISC)):
-                    row, col = row0 + _DISC[d, 0], col0 + _DISC[d, 1]
+                for d in range(len(_DISC_ROW)):
+                    row, col = row0 + _DISC_ROW[d], col0 + _DISC_COL[d]
                     if torus:
                         row, col = row % height, col % width
                     elif row < 0 or row >= height or col < 0 or col >= width:
@@ -675,6 +656,45 @@ def _step_copies(
                 collapse_t[b] = t_now
         for i in range(n):
             mark[cell[b, i]] = 0
+
+
+@kernel
+def _respawn(keys, taken, resource, patch, cell, back, wanted, min_free) -> None:
+    """One copy: put the ``wanted`` agents flagged ``back`` on free cells outside the patches, in place.
+
+    A cell is free with no resource and no agent (``taken`` 0). The j-th returning agent in agent order
+    takes the free cell with the j-th lowest key (ties: lower cell first). Only keys below a threshold
+    are looked at, with a wide margin (at least H W - P M - N cells are free); all if too few are free.
+    """
+    threshold = (wanted + 4.0 * np.sqrt(wanted) + 16.0) / min_free
+    free = np.empty(min(len(keys), int(2.0 * threshold * len(keys)) + 64), dtype=np.int64)
+    count = _free_cells(keys, threshold, taken, resource, patch, free)
+    if count < wanted:
+        threshold = 2.0
+        count = _free_cells(keys, threshold, taken, resource, patch, free)
+    if count > len(free):
+        free = np.empty(count, dtype=np.int64)
+        _free_cells(keys, threshold, taken, resource, patch, free)
+    free = free[:count]
+    order = np.argsort(keys[free], kind="mergesort")
+    j = 0
+    for i in range(len(back)):
+        if back[i]:
+            cell[i] = free[order[j]]
+            taken[cell[i]] = 1
+            j += 1
+
+
+@kernel
+def _free_cells(keys, threshold, taken, resource, patch, out) -> int:
+    """How many free cells outside the patches have a key below ``threshold``; the first go to ``out``."""
+    count = 0
+    for c in range(len(keys)):
+        if keys[c] < threshold and taken[c] == 0 and not resource[c] and patch[c] < 0:
+            if count < len(out):
+                out[count] = c
+            count += 1
+    return count
 
 
 @kernel
