@@ -1,4 +1,7 @@
-"""Commons harvest (common-pool resource appropriation): batch-first numpy dynamics, no pettingzoo/pygame."""
+"""Commons harvest (common-pool resource appropriation): batch-first dynamics, no pettingzoo/pygame.
+
+The step is one compiled kernel (:func:`_step_copies`) over copies and agents; draws stay in numpy.
+"""
 
 from __future__ import annotations
 
@@ -293,7 +296,7 @@ class CommonsModel(SwarmModel):
         draws = rng.random((n + state.patch_cells[0].size,))
         # Agents out of play for one last step reappear at its end: each copy with one draws one key per
         # cell, after the draws above (the kernel reads the key rows in copy order).
-        returning = np.flatnonzero((state.removed_left == 1).any(axis=1))
+        returning = np.logical_or.reduce(state.removed_left == 1, axis=1).nonzero()[0]
         keys = rng.subset(returning).random((hw,)) if len(returning) else np.empty((0, hw))
 
         resource = state.resource.copy()
