@@ -1,4 +1,7 @@
-"""Commons harvest (common-pool resource appropriation): batch-first numpy dynamics, no pettingzoo/pygame."""
+"""Commons harvest (common-pool resource appropriation): batch-first dynamics, no pettingzoo/pygame.
+
+The step is one compiled kernel (:func:`_step_copies`) over copies and agents; draws stay in numpy.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 from gymnasium import spaces
 
-from swarmgym.core.lattice import resolve_claims
+from swarmgym.core.compiled import kernel
 from swarmgym.core.model import State, SwarmModel, Transition
 from swarmgym.core.rng import BatchRandom
 from swarmgym.core.window import HEADINGS, box_sums, lattice_windows
@@ -39,10 +42,16 @@ _EXPAND = (
 _PRESENCE = np.array([1 << REMOVED_BIT, 1 << AGENTS_BIT], dtype=np.uint8)
 #: Clears the "agents" byte of an expanded cell.
 _NOT_AGENT = np.uint64(~(0xFF << (8 * AGENTS_BIT)) & 0xFFFFFFFFFFFFFFFF)
+# The step kernel's tables are tuples, compile-time constants (a global array is reference-counted,
+# an atomic operation, at every use inside the kernel's loops).
 #: Per action, the heading of a move relative to the facing (in quarter turns clockwise).
-MOVE_TURN = np.array([0, 0, 2, 3, 1, 0, 0, 0], dtype=np.int64)
+MOVE_TURN = (0, 0, 2, 3, 1, 0, 0, 0)
 #: Per action, whether it is a move (forward, backward, step left or right).
-IS_MOVE = np.isin(np.arange(8), (FORWARD, BACKWARD, STEP_LEFT, STEP_RIGHT))
+IS_MOVE = tuple(action in (FORWARD, BACKWARD, STEP_LEFT, STEP_RIGHT) for action in range(8))
+#: Per heading (0 up, 1 right, 2 down, 3 left), the row and column step of one cell ahead.
+_AHEAD_ROW, _AHEAD_COL = tuple(int(d) for d in HEADINGS[:, 0]), tuple(int(d) for d in HEADINGS[:, 1])
+#: The (d_row, d_col) offsets of the regrowth disc (radius 2, centre excluded).
+_DISC_ROW, _DISC_COL = tuple(dr for dr, _ in metrics.DISC2), tuple(dc for _, dc in metrics.DISC2)
 
 
 @dataclass
@@ -181,11 +190,9 @@ class CommonsModel(SwarmModel):
         self.state_space = spaces.Box(0, 1, (config.height, config.width, 4), np.uint8)
         self.table = config.regrowth_table
         self.n_cells = config.height * config.width
-        ahead = np.repeat(np.arange(1, config.beam_length + 1), config.beam_width)
-        across = np.tile(np.arange(config.beam_width) - config.beam_width // 2, config.beam_length)
-        self._beam_offsets = np.stack([ahead, across], axis=1)
-        self._table_max = float(self.table.max())
-        self._can_collapse = config.logistic or self.table[0] == 0
+        self._can_collapse = bool(config.logistic or self.table[0] == 0)
+        #: Logistic capacity K of one patch (a property of the config that builds the disc: read it once).
+        self._patch_capacity = config.capacity
         #: Total capacity of the patches (apples), the denominator of ``stock_fraction``.
         self._capacity = config.n_patches * (config.capacity if config.logistic else config.patch_cells)
         #: Cells surely free of patches and agents: the respawn threshold's denominator.
@@ -194,7 +201,6 @@ class CommonsModel(SwarmModel):
         self._removed_planes = (np.uint64(1) << np.uint64(8 * SELF_REMOVED)) | (
             np.arange(config.removal_steps + 1, dtype=np.uint64) << np.uint64(8 * SELF_TIME_LEFT)
         )
-        self._build_step_tables()
         # The model holds only these constants of the config, read-only, and no state: one model may be
         # shared by many envs and threads (everything a step needs is in CommonsState).
         for value in vars(self).values():
@@ -278,153 +284,61 @@ class CommonsModel(SwarmModel):
         )
 
     # ------------------------------------------------------------------- step
-    def _build_step_tables(self) -> None:
-        """Per-cell lookup tables that replace divisions and heading arithmetic in the step.
-
-        ``_row`` / ``_col`` (H*W,) coordinates of every flat cell; ``_delta`` / ``_fix`` (4,) and
-        ``_edge`` (H*W,) uint8 for one-cell moves (see below); ``_pad_cell``, ``_unpad``, ``_beam_delta``
-        and ``_disc_delta`` for the beam's and the regrowth disc's cells (see below).
-        """
-        cfg = self.config
-        height, width = cfg.height, cfg.width
-        self._row, self._col = np.divmod(np.arange(height * width, dtype=np.int64), width)
-        forward = HEADINGS
-        right = HEADINGS[[1, 2, 3, 0]]
-        # A move along heading h goes to cell + _delta[h], plus _fix[h] (torus) where bit h of
-        # _edge[cell] says it crosses the border (walls: no move). Small tables stay in cache.
-        self._delta = forward[:, 0] * width + forward[:, 1]
-        row, col = self._row + forward[:, :1], self._col + forward[:, 1:]
-        crossing = (row < 0) | (row >= height) | (col < 0) | (col >= width)
-        self._edge = (crossing << np.arange(4)[:, None]).sum(axis=0).astype(np.uint8)
-        self._fix = -forward[:, 0] * height * width - forward[:, 1] * width
-        # Beam and regrowth-disc cells: a (H + 2R) x (W + 2R) padded grid with R the longest reach;
-        # _pad_cell maps a cell to its padded index, _unpad a padded index back to the cell (wrapped on
-        # a torus; -1 beyond the walls), and _beam_delta (4, L*W) / _disc_delta (12,) are the offsets
-        # in the padded grid, so a cell's beam or disc is one add and two lookups.
-        ahead, across = self._beam_offsets[:, 0], self._beam_offsets[:, 1]
-        beam_dr = ahead * forward[:, :1] + across * right[:, :1]
-        beam_dc = ahead * forward[:, 1:] + across * right[:, 1:]
-        disc_dr = np.array([dr for dr, _ in metrics.DISC2], dtype=np.int64)
-        disc_dc = np.array([dc for _, dc in metrics.DISC2], dtype=np.int64)
-        reach = max(cfg.beam_length, cfg.beam_width // 2, 2)
-        padded_w = width + 2 * reach
-        self._pad_cell = (self._row + reach) * padded_w + self._col + reach
-        pad_row, pad_col = np.divmod(np.arange((height + 2 * reach) * padded_w, dtype=np.int64), padded_w)
-        self._unpad = self._wrap(pad_row - reach, pad_col - reach)
-        self._beam_delta = beam_dr * padded_w + beam_dc
-        self._disc_delta = disc_dr * padded_w + disc_dc
-        #: Per action: the change of facing (turns only).
-        self._turn = np.zeros(8, dtype=np.int64)
-        self._turn[TURN_RIGHT], self._turn[TURN_LEFT] = 1, -1
-
-    def _wrap(self, row: np.ndarray, col: np.ndarray) -> np.ndarray:
-        """Flat cells of (row, col), wrapped on a torus; -1 where beyond the walls."""
-        cfg = self.config
-        if cfg.torus:
-            return (row % cfg.height) * cfg.width + col % cfg.width
-        inside = (row >= 0) & (row < cfg.height) & (col >= 0) & (col < cfg.width)
-        return np.where(inside, row * cfg.width + col, -1)
-
     def step(self, state: CommonsState, actions: np.ndarray, rng: BatchRandom) -> Transition:
-        """Turn, fire, remove, move, harvest, respawn, regrow, and pay every agent at once."""
+        """Turn, fire, remove, move, harvest, respawn, regrow, and pay every agent at once.
+
+        The random numbers are drawn here, in numpy, and one compiled kernel (:func:`_step_copies`)
+        does the rest copy by copy; only the inequity terms (a sort per copy) stay in numpy.
+        """
         cfg = self.config
         batch, n, hw = state.batch, self.n_agents, self.n_cells
         # One draw per copy: the N move priorities, then one number per patch cell (same stream as two).
         draws = rng.random((n + state.patch_cells[0].size,))
-        priority = draws[:, :n]
-        cell_draws = draws[:, n:].reshape(state.patch_cells.shape)
-        base = np.arange(batch)[:, None] * hw
-        t_now = state.t + 1
+        # Agents out of play for one last step reappear at its end: each copy with one draws one key per
+        # cell, after the draws above (the kernel reads the key rows in copy order).
+        returning = np.logical_or.reduce(state.removed_left == 1, axis=1).nonzero()[0]
+        keys = rng.subset(returning).random((hw,)) if len(returning) else np.empty((0, hw))
 
-        in_play = state.removed_left == 0
-        acts = actions * in_play  # NOOP (0) for agents out of play
-        facing = state.facing
-        here = base + state.cell
-
-        # Beams, from the positions and facings at the start of the step (Perolat's time-out beam).
-        fired = acts == FIRE  # never with beam=False: action 7 is then outside the action space
-        shooters = np.flatnonzero(fired)
-        if len(shooters):
-            origin = self._pad_cell[state.cell.reshape(-1)[shooters]]
-            swept = self._unpad[origin[:, None] + self._beam_delta[facing.reshape(-1)[shooters]]]
-            flat = ((shooters // n)[:, None] * hw + swept)[swept >= 0]
-            sweeps = np.bincount(flat, minlength=batch * hw)
-            beam = (sweeps > 0).reshape(batch, hw)
-            hits_taken = sweeps[here] * in_play
-        else:
-            beam = np.zeros((batch, hw), dtype=bool)
-            hits_taken = np.zeros((batch, n), dtype=np.int64)
-        hits = state.hits + hits_taken
-        removed_now = in_play & (hits >= cfg.hits_to_remove)
-        hits[removed_now] = 0
-        playing = in_play & ~removed_now
-
-        # Turns (a turn is its own action, so moves below use the facing of the start of the step).
-        new_facing = (facing + self._turn[acts]) & 3
-
-        # Moves into cells free at the start of the step; conflicts by seeded random priority.
-        # Occupied cells of the batch, plus one spare cell that absorbs the writes of the other agents.
-        spare = batch * hw
-        occupied = np.zeros(spare + 1, dtype=bool)
-        occupied[np.where(in_play, here, spare)] = True
-        moving = playing & IS_MOVE[acts]
-        heading = (facing + MOVE_TURN[acts]) & 3
-        crossing = (self._edge[state.cell] >> heading) & 1
-        target = here + self._delta[heading]
-        if cfg.torus:
-            target += crossing * self._fix[heading]
-            claims = moving.copy()
-        else:
-            claims = moving & (crossing == 0)
-            target[~claims] = 0
-        claims &= ~occupied[target]
-        target -= base
-        winners = resolve_claims(claims, target, priority, self.n_cells)
-        cell = np.where(winners, target, state.cell)
-
-        # Harvest: an agent in play standing on a resource collects it.
         resource = state.resource.copy()
-        flat_resource = resource.reshape(-1)
-        now = base + cell
-        got = playing & flat_resource[now]
-        flat_resource[now[got]] = False
-
-        # Removal clocks: out-of-play agents count down and reappear at 0; newly removed start at T.
-        was_out = ~in_play
-        removed_left = state.removed_left - was_out
-        back = was_out & (removed_left == 0)
-        removed_left[removed_now] = cfg.removal_steps
-        occupied[:] = False
-        occupied[np.where(playing, now, spare)] = True
-        occupied = occupied[:spare].reshape(batch, hw)
-        if back.any():
-            cell = self._respawn(cell, back, occupied, resource, state.patch, rng)
-            occupied.reshape(-1)[(base + cell)[back]] = True
-
-        # Regrowth on the resource cells of the layout, never under an agent.
-        patch_stock = state.patch_stock
-        if cfg.logistic:
-            harvest = self._patch_harvest(state.patch, cell, got)
-            patch_stock = metrics.logistic_step(patch_stock, harvest, cfg.logistic_rate, cfg.capacity)
-            self._show_stock(resource, occupied, state.patch_cells, patch_stock, cell_draws)
-        else:
-            self._regrow(resource, occupied, state.patch_cells, cell_draws)
-
-        # Rewards, all agents at once.
-        extrinsic = cfg.apple_reward * got - cfg.beam_cost * fired
-        if cfg.hit_penalty:
-            extrinsic -= cfg.hit_penalty * hits_taken
-        smoothed = cfg.inequity_decay * state.smoothed + extrinsic
-        rewards = extrinsic
+        patch_stock = state.patch_stock.copy()
+        cell = state.cell.copy()
+        facing = state.facing.copy()
+        removed_left = state.removed_left.copy()
+        hits = state.hits.copy()
+        apples = state.apples.copy()
+        reward_time = state.reward_time.copy()
+        reward_steps = state.reward_steps.copy()
+        removed_steps = state.removed_steps.copy()
+        returns = state.returns.copy()
+        smoothed = state.smoothed.copy()
+        collapse_t = state.collapse_t.copy()
+        acts = np.empty_like(actions)
+        beam = np.zeros((batch, hw), dtype=bool)
+        got = np.empty((batch, n), dtype=bool)
+        fired = np.empty((batch, n), dtype=bool)
+        hits_taken = np.empty((batch, n), dtype=np.int64)
+        extrinsic = np.empty((batch, n))
+        rewards = np.empty((batch, n), dtype=np.float32)
+        _step_copies(
+            actions, draws, keys, state.t, state.patch, state.patch_cells,
+            resource, patch_stock, cell, facing, removed_left, hits,
+            apples, reward_time, reward_steps, removed_steps, returns, smoothed, collapse_t,
+            acts, beam, got, fired, hits_taken, extrinsic, rewards,
+            cfg.height, cfg.width, cfg.torus, cfg.beam_length, cfg.beam_width, cfg.hits_to_remove,
+            cfg.removal_steps, self.table, cfg.logistic, cfg.logistic_rate, self._patch_capacity,
+            self._can_collapse, self._min_free, cfg.apple_reward, cfg.beam_cost, cfg.hit_penalty,
+            cfg.inequity_decay,
+        )  # fmt: skip
         if cfg.inequity_alpha > 0 or cfg.inequity_beta > 0:
             envy, guilt = _inequity(smoothed)
             scale = 1.0 / max(n - 1, 1)
-            rewards = extrinsic - cfg.inequity_alpha * scale * envy - cfg.inequity_beta * scale * guilt
+            averse = extrinsic - cfg.inequity_alpha * scale * envy - cfg.inequity_beta * scale * guilt
+            rewards = averse.astype(np.float32)
 
         state.resource = resource
         state.patch_stock = patch_stock
         state.cell = cell
-        state.facing = new_facing
+        state.facing = facing
         state.removed_left = removed_left
         state.hits = hits
         state.beam = beam
@@ -432,93 +346,14 @@ class CommonsModel(SwarmModel):
         state.fired = fired
         state.hits_taken = hits_taken
         state.last_action = acts
-        state.apples = state.apples + got
-        state.reward_time = state.reward_time + got * t_now[:, None]
-        state.reward_steps = state.reward_steps + got
-        state.removed_steps = state.removed_steps + was_out
-        state.returns = state.returns + extrinsic
+        state.apples = apples
+        state.reward_time = reward_time
+        state.reward_steps = reward_steps
+        state.removed_steps = removed_steps
+        state.returns = returns
         state.smoothed = smoothed
-        if self._can_collapse and (state.collapse_t < 0).any():
-            gone = metrics.collapsed(resource, patch_stock, cfg.logistic, self.table)
-            state.collapse_t = np.where((state.collapse_t < 0) & gone, t_now, state.collapse_t)
-        return Transition(rewards.astype(np.float32), np.zeros((batch, n), dtype=bool))
-
-    def _respawn(self, cell, back, occupied, resource, patch, rng: BatchRandom) -> np.ndarray:
-        """Put the agents flagged ``back`` on distinct random free cells outside the patches.
-
-        Every copy with a returning agent draws one uniform key per cell; the free cells with the
-        lowest keys, in increasing key order, go to its returning agents in agent order. Only the keys
-        below a threshold (enough free cells expected with a wide margin, as at least H W - P M - N
-        cells are free) are looked at; a copy with too few free cells below it ranks all of them.
-        """
-        hw = self.n_cells
-        copies = np.flatnonzero(back.any(axis=1))
-        keys = rng.subset(copies).random((hw,))
-        wanted = back[copies].sum(axis=1)
-        threshold = (wanted + 4.0 * np.sqrt(wanted) + 16.0) / self._min_free
-        taken = (occupied.reshape(-1), resource.reshape(-1), patch.reshape(-1))
-        for _ in range(2):
-            row, col = _nonzero(keys < threshold[:, None])
-            where = copies[row] * hw + col
-            free = ~(taken[0][where] | taken[1][where] | (taken[2][where] >= 0))
-            row, col = row[free], col[free]
-            short = np.bincount(row, minlength=len(copies)) < wanted
-            if not short.any():
-                break
-            threshold[short] = 2.0
-        order = np.lexsort((keys[row, col], row))
-        row, col = row[order], col[order]
-        # The j-th returning agent of a copy (agent order) takes its j-th lowest free key.
-        which, agent = _nonzero(back[copies])
-        rank = np.arange(len(which)) - np.searchsorted(which, which)
-        cell = cell.copy()
-        cell[copies[which], agent] = col[np.searchsorted(row, which) + rank]
-        return cell
-
-    def _regrow(self, resource, occupied, patch_cells, draws) -> None:
-        """Table mode: each free resource cell regrows with probability table[min(L, last)] (in place).
-
-        A cell whose draw is not below the largest table entry cannot regrow whatever L, so the
-        neighbour counts are taken only at the others.
-        """
-        batch = resource.shape[0]
-        cells = patch_cells.reshape(batch, -1)
-        copy, slot = _nonzero(draws.reshape(batch, -1) < self._table_max)
-        if not len(copy):
-            return
-        where = cells[copy, slot]
-        flat = copy * self.n_cells + where
-        free = ~resource.reshape(-1)[flat] & ~occupied.reshape(-1)[flat]
-        copy, where, flat, slot = copy[free], where[free], flat[free], slot[free]
-        around = self._unpad[self._pad_cell[where][:, None] + self._disc_delta]
-        live = resource.reshape(-1)[copy[:, None] * self.n_cells + around] & (around >= 0)
-        chance = metrics.regrowth_probability(live.sum(axis=1), self.table)
-        grow = draws.reshape(batch, -1)[copy, slot] < chance
-        resource.reshape(-1)[flat[grow]] = True
-
-    def _patch_harvest(self, patch, cell, got) -> np.ndarray:
-        """(B, P) resources collected from each patch this step."""
-        batch = patch.shape[0]
-        n_patches = self.config.n_patches
-        pid = np.take_along_axis(patch, cell, axis=1)
-        index = (np.arange(batch)[:, None] * n_patches + pid)[got]
-        return np.bincount(index, minlength=batch * n_patches).reshape(batch, n_patches).astype(np.float64)
-
-    def _show_stock(self, resource, occupied, patch_cells, patch_stock, draws) -> None:
-        """Logistic mode: make each patch show min(round(R), M) apples, adding/removing at random cells."""
-        batch, _, m = patch_cells.shape
-        here = np.take_along_axis(resource, patch_cells.reshape(batch, -1), axis=1).reshape(patch_cells.shape)
-        busy = np.take_along_axis(occupied, patch_cells.reshape(batch, -1), axis=1).reshape(patch_cells.shape)
-        wanted = np.minimum(np.floor(patch_stock + 0.5), m).astype(np.int64)
-        change = wanted - here.sum(axis=2)
-        addable = ~here & ~busy
-        # Rank the candidate cells of each patch by their random key: the first |change| switch.
-        candidates = np.where(change[..., None] > 0, addable, here)
-        keys = np.where(candidates, draws, 2.0)
-        rank = np.argsort(np.argsort(keys, axis=2), axis=2)
-        switch = candidates & (rank < np.abs(change)[..., None])
-        flat = (np.arange(batch)[:, None, None] * self.n_cells + patch_cells)[switch]
-        resource.reshape(-1)[flat] = change[..., None].repeat(m, axis=2)[switch] > 0
+        state.collapse_t = collapse_t
+        return Transition(rewards, np.zeros((batch, n), dtype=bool))
 
     # ---------------------------------------------------------------- observe
     def observe(self, state: CommonsState) -> np.ndarray:
@@ -610,11 +445,6 @@ class CommonsModel(SwarmModel):
         draw(canvas, state, copy, self.config, metrics_now)
 
 
-def _nonzero(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``np.nonzero`` of a 2-D mask, via the (much faster) flat indices."""
-    return np.divmod(np.flatnonzero(mask), mask.shape[1])
-
-
 def _inequity(smoothed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(B, N) Σ_j max(e_j - e_i, 0) and Σ_j max(e_i - e_j, 0), in O(N log N) via sorting."""
     order = np.argsort(smoothed, axis=1)
@@ -630,3 +460,273 @@ def _inequity(smoothed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     np.put_along_axis(envy, order, envy_sorted, axis=1)
     np.put_along_axis(guilt, order, guilt_sorted, axis=1)
     return envy, guilt
+
+
+@kernel
+def _step_copies(
+    actions, draws, keys, t, patch, patch_cells,
+    resource, patch_stock, cell, facing, removed_left, hits,
+    apples, reward_time, reward_steps, removed_steps, returns, smoothed, collapse_t,
+    acts, beam, got, fired, hits_taken, extrinsic, rewards,
+    height, width, torus, beam_length, beam_width, hits_to_remove,
+    removal_steps, table, logistic, rate, capacity, can_collapse,
+    min_free, apple_reward, beam_cost, hit_penalty, decay,
+):  # fmt: skip
+    """One step of every copy (see :meth:`CommonsModel.step` and the class docstring), in place.
+
+    The arrays from ``resource`` to ``collapse_t`` are updated, those from ``acts`` to ``rewards`` written.
+
+    ``draws`` (B, N + P M): the move priorities, then one number per patch cell; ``keys`` (C, H W): the
+    respawn keys of the C copies with a returning agent, in copy order. Per copy, in order: actions
+    (no-op out of play), beams from the start-of-step positions, hits and removals, turns, move claims
+    into cells free at the start (highest priority wins, ties all win), harvest, removal clocks,
+    respawn, regrowth (table or logistic), collapse, rewards and accumulators. Float operations are
+    those of the numpy code this replaced, in the same order (bit-identical rewards and stocks).
+    """
+    batch, n = cell.shape
+    hw = height * width
+    n_patches, m = patch_cells.shape[1], patch_cells.shape[2]
+    last = len(table) - 1
+    table_max = table.max()
+    # Per cell of the copy being stepped: i + 1 for agent i in play there at the start of the step (a
+    # chain links agents sharing a cell), -(i + 1) on a free cell whose best claim so far is agent i's,
+    # then 1 on cells taken at the end of the step. Cleared after every copy (only agents' cells are set).
+    mark = np.zeros(hw, dtype=np.int32)
+    chain = np.empty(n, dtype=np.int64)
+    target = np.empty(n, dtype=np.int64)
+    won = np.empty(n, dtype=np.bool_)
+    in_play = np.empty(n, dtype=np.bool_)
+    playing = np.empty(n, dtype=np.bool_)
+    back = np.empty(n, dtype=np.bool_)
+    grow = np.empty(n_patches * m, dtype=np.int64)
+    harvest = np.empty(n_patches)
+    slots = np.empty(m, dtype=np.int64)
+    slot_keys = np.empty(m)
+    key_row = 0
+    half = beam_width // 2
+    for b in range(batch):
+        t_now = t[b] + 1
+        # Actions (no-op out of play), shooters, and who stands where at the start of the step.
+        for i in range(n):
+            in_play[i] = removed_left[b, i] == 0
+            action = actions[b, i] if in_play[i] else 0
+            acts[b, i] = action
+            fired[b, i] = action == FIRE  # never with beam=False: action 7 is then outside the space
+            hits_taken[b, i] = 0
+            if in_play[i]:
+                here = cell[b, i]
+                chain[i] = mark[here] - 1
+                mark[here] = i + 1
+        # Beams from the positions and facings at the start of the step; each covering is one hit.
+        for i in range(n):
+            if not fired[b, i]:
+                continue
+            row0, col0 = cell[b, i] // width, cell[b, i] % width
+            ahead_r, ahead_c = _AHEAD_ROW[facing[b, i]], _AHEAD_COL[facing[b, i]]
+            right_r, right_c = _AHEAD_ROW[(facing[b, i] + 1) & 3], _AHEAD_COL[(facing[b, i] + 1) & 3]
+            for ahead in range(1, beam_length + 1):
+                for across in range(-half, beam_width - half):
+                    row = row0 + ahead * ahead_r + across * right_r
+                    col = col0 + ahead * ahead_c + across * right_c
+                    if torus:
+                        row, col = row % height, col % width
+                    elif row < 0 or row >= height or col < 0 or col >= width:
+                        continue  # beyond the walls
+                    swept = row * width + col
+                    beam[b, swept] = True
+                    j = mark[swept] - 1
+                    while j >= 0:
+                        hits_taken[b, j] += 1
+                        j = chain[j]
+        # Hits and removals, turns, and move claims into cells free at the start of the step.
+        for i in range(n):
+            target[i] = -1
+            playing[i] = False
+            back[i] = removed_left[b, i] == 1
+            if in_play[i]:
+                total = hits[b, i] + hits_taken[b, i]
+                playing[i] = total < hits_to_remove
+                hits[b, i] = total if playing[i] else 0
+            action = acts[b, i]
+            heading = facing[b, i]
+            if action == TURN_RIGHT:
+                facing[b, i] = (heading + 1) & 3
+            elif action == TURN_LEFT:
+                facing[b, i] = (heading + 3) & 3
+            if not playing[i] or not IS_MOVE[action]:
+                continue
+            heading = (heading + MOVE_TURN[action]) & 3
+            row = cell[b, i] // width + _AHEAD_ROW[heading]
+            col = cell[b, i] % width + _AHEAD_COL[heading]
+            if torus:
+                row, col = row % height, col % width
+            elif row < 0 or row >= height or col < 0 or col >= width:
+                continue  # into the wall
+            goal = row * width + col
+            holder = mark[goal]
+            if holder > 0:
+                continue  # occupied at the start of the step
+            target[i] = goal
+            if holder == 0 or draws[b, i] > draws[b, -holder - 1]:
+                mark[goal] = -(i + 1)
+        # The claims with the highest priority on their cell win; then the start-of-step marks go.
+        for i in range(n):
+            won[i] = target[i] >= 0 and draws[b, i] == draws[b, -mark[target[i]] - 1]
+        for i in range(n):
+            if target[i] >= 0:
+                mark[target[i]] = 0
+            if in_play[i]:
+                mark[cell[b, i]] = 0
+        # Moves, harvest (an agent in play standing on a resource collects it), removal clocks.
+        if logistic:
+            harvest[:] = 0.0
+        for i in range(n):
+            if won[i]:
+                cell[b, i] = target[i]
+            collected = False
+            if playing[i]:
+                here = cell[b, i]
+                mark[here] = 1
+                collected = resource[b, here]
+                if collected:
+                    resource[b, here] = False
+                    if logistic:
+                        harvest[patch[b, here]] += 1.0
+            got[b, i] = collected
+            if not in_play[i]:
+                removed_left[b, i] -= 1
+                removed_steps[b, i] += 1
+            elif not playing[i]:
+                removed_left[b, i] = removal_steps
+            apples[b, i] += collected
+            reward_time[b, i] += collected * t_now
+            reward_steps[b, i] += collected
+            # Rewards, as the numpy expression apple_reward * got - beam_cost * fired (- penalty * hits).
+            reward = apple_reward * (1.0 if collected else 0.0) - beam_cost * (1.0 if fired[b, i] else 0.0)
+            if hit_penalty != 0.0:
+                reward -= hit_penalty * np.float64(hits_taken[b, i])
+            extrinsic[b, i] = reward
+            smoothed[b, i] = decay * smoothed[b, i] + reward
+            returns[b, i] = returns[b, i] + reward
+            rewards[b, i] = np.float32(reward)
+        # Respawn: the agents whose time out of play ends now reappear on free cells outside the patches.
+        wanted = 0
+        for i in range(n):
+            wanted += back[i]
+        if wanted:
+            _respawn(keys[key_row], mark, resource[b], patch[b], cell[b], back, wanted, min_free)
+            key_row += 1
+        # Regrowth on the resource cells of the layout, never under an agent.
+        if logistic:
+            for p in range(n_patches):
+                # The logistic map of metrics.logistic_step, the same operations in the same order.
+                stock = patch_stock[b, p]
+                stock = stock + rate * stock * (1.0 - stock / capacity) - harvest[p]
+                if stock < 0.0:  # np.maximum(stock, 0.0)
+                    stock = 0.0
+                patch_stock[b, p] = stock
+                _show_stock(resource[b], mark, patch_cells[b, p], draws[b, n + p * m : n + (p + 1) * m],
+                            stock, slots, slot_keys)  # fmt: skip
+        else:
+            n_grow = 0
+            for s in range(n_patches * m):
+                draw = draws[b, n + s]
+                if draw >= table_max:
+                    continue  # cannot regrow whatever L
+                here = patch_cells[b, s // m, s % m]
+                if resource[b, here] or mark[here] != 0:
+                    continue
+                row0, col0 = here // width, here % width
+                live = 0
+                for d in range(len(_DISC_ROW)):
+                    row, col = row0 + _DISC_ROW[d], col0 + _DISC_COL[d]
+                    if torus:
+                        row, col = row % height, col % width
+                    elif row < 0 or row >= height or col < 0 or col >= width:
+                        continue
+                    live += resource[b, row * width + col]
+                if draw < table[min(live, last)]:
+                    grow[n_grow] = here
+                    n_grow += 1
+            for g in range(n_grow):  # after counting: the counts see the resources before regrowth
+                resource[b, grow[g]] = True
+        # Collapse: no resource left and none can regrow (table[0] = 0), or every logistic stock at 0.
+        if can_collapse and collapse_t[b] < 0:
+            gone = True
+            if logistic:
+                for p in range(n_patches):
+                    gone = gone and patch_stock[b, p] <= 0
+            else:
+                for c in range(hw):
+                    if resource[b, c]:
+                        gone = False
+                        break
+            if gone:
+                collapse_t[b] = t_now
+        for i in range(n):
+            mark[cell[b, i]] = 0
+
+
+@kernel
+def _respawn(keys, taken, resource, patch, cell, back, wanted, min_free) -> None:
+    """One copy: put the ``wanted`` agents flagged ``back`` on free cells outside the patches, in place.
+
+    A cell is free with no resource and no agent (``taken`` 0). The j-th returning agent in agent order
+    takes the free cell with the j-th lowest key (ties: lower cell first). Only keys below a threshold
+    are looked at, with a wide margin (at least H W - P M - N cells are free); all if too few are free.
+    """
+    threshold = (wanted + 4.0 * np.sqrt(wanted) + 16.0) / min_free
+    free = np.empty(min(len(keys), int(2.0 * threshold * len(keys)) + 64), dtype=np.int64)
+    count = _free_cells(keys, threshold, taken, resource, patch, free)
+    if count < wanted:
+        threshold = 2.0
+        count = _free_cells(keys, threshold, taken, resource, patch, free)
+    if count > len(free):
+        free = np.empty(count, dtype=np.int64)
+        _free_cells(keys, threshold, taken, resource, patch, free)
+    free = free[:count]
+    order = np.argsort(keys[free], kind="mergesort")
+    j = 0
+    for i in range(len(back)):
+        if back[i]:
+            cell[i] = free[order[j]]
+            taken[cell[i]] = 1
+            j += 1
+
+
+@kernel
+def _free_cells(keys, threshold, taken, resource, patch, out) -> int:
+    """How many free cells outside the patches have a key below ``threshold``; the first go to ``out``."""
+    count = 0
+    for c in range(len(keys)):
+        if keys[c] < threshold and taken[c] == 0 and not resource[c] and patch[c] < 0:
+            if count < len(out):
+                out[count] = c
+            count += 1
+    return count
+
+
+@kernel
+def _show_stock(resource, mark, cells, draws, stock, slots, slot_keys) -> None:
+    """Logistic mode, one patch: show min(round(R), M) apples (round half up), in place.
+
+    Missing apples appear on the free cells (no apple, no agent: ``mark`` 0) with the lowest ``draws``,
+    surplus ones vanish from the apple cells with the lowest ``draws``.
+    """
+    m = len(cells)
+    wanted = min(np.floor(stock + 0.5), m)
+    change = int(wanted)
+    for k in range(m):
+        change -= resource[cells[k]]
+    if change == 0:
+        return
+    count = 0
+    for k in range(m):
+        here = resource[cells[k]]
+        if (here and change < 0) or (change > 0 and not here and mark[cells[k]] == 0):
+            slots[count] = k
+            slot_keys[count] = draws[k]
+            count += 1
+    order = np.argsort(slot_keys[:count], kind="mergesort")
+    for j in range(min(abs(change), count)):
+        resource[cells[slots[order[j]]]] = change > 0
