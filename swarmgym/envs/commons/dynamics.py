@@ -312,6 +312,7 @@ class CommonsModel(SwarmModel):
         returns = state.returns.copy()
         smoothed = state.smoothed.copy()
         collapse_t = state.collapse_t.copy()
+        actions = actions.astype(np.int64, copy=False)  # one compiled signature whatever the caller's dtype
         acts = np.empty_like(actions)
         beam = np.zeros((batch, hw), dtype=bool)
         got = np.empty((batch, n), dtype=bool)
