@@ -24,6 +24,8 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
+from swarmgym.core.compiled import kernel
+
 NUMERIC_KINDS = frozenset("iuf")
 """dtype kinds of arrays accepted as actions: signed / unsigned integers and floats."""
 _KIND_NAMES = {
@@ -175,6 +177,20 @@ def _dtype_error(actions: np.ndarray, space: spaces.Space) -> ActionError:
     return ActionError(message, 0, 0, message) if actions.size else ActionError(message)
 
 
+@kernel
+def _first_outside(flat: np.ndarray, low: int, high: int) -> int:
+    """Flat index of the first integer of ``flat`` outside [low, high), or -1: one pass, no temporaries.
+
+    Compared as Python ints would be: an unsigned value is never below a negative ``low``, and no
+    value reaches a ``high`` beyond its dtype's range (numba would compare mixed signs as floats).
+    """
+    for i in range(flat.size):
+        value = flat[i]
+        if (low >= 0 and value < low) or value >= high:
+            return i
+    return -1
+
+
 def validate_actions(actions: Any, space: spaces.Space, batch_shape: tuple[int, int]) -> np.ndarray:
     """Return ``actions`` as an array of shape batch_shape + space.shape, or raise (see the module doc).
 
@@ -194,8 +210,9 @@ def validate_actions(actions: Any, space: spaces.Space, batch_shape: tuple[int, 
         low, high = space.start, space.start + space.n
         if kind in "iu":
             array = np.array(actions)
-            if array.size and (array.min() < low or array.max() >= high):
-                index = np.argwhere((array < low) | (array >= high))[0]
+            first = _first_outside(array.reshape(-1), low, high)
+            if first >= 0:
+                index = np.unravel_index(first, array.shape)
                 raise _refuse(source, index, f"is outside {describe_space(space)}")
             return array
         if kind == "f":
