@@ -199,6 +199,35 @@ def _cut_windows(turned, table, shape, rows, cols, facing, page, which, fill, k,
                 source += stride
 
 
+@kernel
+def _integral_sums(values, flat, pad_index, corners, n_cells, out):
+    """:meth:`WindowIndex.box_sums`: values laid on the raster, padded, an integral image, 4 corners.
+
+    The same float operations in the same order as numpy's ``cumsum`` along rows then columns (a
+    running sum that starts from the first element itself) and ``lr - ur - ll + ul``, so bit-identical.
+    """
+    raster = np.zeros(n_cells, dtype=values.dtype)
+    for i in range(flat.shape[0]):
+        raster[flat[i]] = values[i]
+    batch, side = pad_index.shape[0], pad_index.shape[1]
+    integral = np.zeros((batch, side + 1, side + 1), dtype=values.dtype)
+    column = np.empty(side, dtype=values.dtype)  # the running sums down each column
+    for b in range(batch):
+        for y in range(side):
+            for x in range(side):
+                cell = raster[pad_index[b, y, x]]
+                column[x] = cell if y == 0 else column[x] + cell
+            integral[b, y + 1, 1] = column[0]
+            for x in range(1, side):
+                integral[b, y + 1, x + 1] = integral[b, y + 1, x] + column[x]
+    flat_integral = integral.reshape(-1)
+    for i in range(out.shape[0]):
+        total = flat_integral[corners[0, i]] - flat_integral[corners[1, i]]
+        total -= flat_integral[corners[2, i]]
+        total += flat_integral[corners[3, i]]
+        out[i] = total
+
+
 _SCRATCH = threading.local()
 
 
@@ -340,7 +369,7 @@ class WindowIndex:
         # The view of the agent at (r, c) covers padded rows r .. r + k - 1 and columns c .. c + k - 1.
         stride = side + 1
         top = (np.arange(batch * n_agents) // n_agents) * stride * stride + row * stride + col
-        self.corners = (top + k * stride + k, top + k, top + k * stride, top)
+        self.corners = np.stack((top + k * stride + k, top + k, top + k * stride, top))
         count = self.box_sums(np.ones(batch * n_agents)).reshape(cell.shape)
         self.count = count
         others = count - 1.0
@@ -353,21 +382,14 @@ class WindowIndex:
         return cell.shape == self.shape and cell.tobytes() == self.key
 
     def box_sums(self, values: np.ndarray) -> np.ndarray:
-        """Sums of (B*N, ...) per-agent ``values`` over each agent's view, itself included: (B*N, ...).
+        """Sums of (B*N,) per-agent ``values`` over each agent's view, itself included: (B*N,).
 
-        Exact and O(L^2) whatever k (an integral image). float64 or complex128 in, the same dtype out.
+        Exact and O(L^2) whatever k (an integral image, in one compiled pass). float64 or complex128
+        in, the same dtype out.
         """
-        raster = np.zeros((self.n_cells, *values.shape[1:]), dtype=values.dtype)
-        raster[self.flat] = values
-        padded = raster[self.pad_index]
-        integral = np.zeros((self.batch, self.side + 1, self.side + 1, *values.shape[1:]), dtype=values.dtype)
-        padded.cumsum(axis=1).cumsum(axis=2, out=integral[:, 1:, 1:])
-        integral = integral.reshape(-1, *values.shape[1:])
-        low_right, up_right, low_left, up_left = (integral[c] for c in self.corners)
-        total = low_right - up_right
-        total -= low_left
-        total += up_left
-        return total
+        out = np.empty_like(values)
+        _integral_sums(values, self.flat, self.pad_index, self.corners, self.n_cells, out)
+        return out
 
     def windows(self, records: np.ndarray) -> np.ndarray:
         """(B*N, k*k) per-cell records of each agent's view from (B*N,) per-agent ``records``.
