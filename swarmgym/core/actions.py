@@ -191,6 +191,20 @@ def _first_outside(flat: np.ndarray, low: int, high: int) -> int:
     return -1
 
 
+@kernel
+def _first_outside_box(flat: np.ndarray, low: np.ndarray, high: np.ndarray) -> int:
+    """Flat index of the first NaN, infinite or out-of-[low, high] value of ``flat``, or -1.
+
+    The bounds repeat every ``len(low)`` values (the Box's shape). One pass, no temporaries.
+    """
+    size = low.shape[0]
+    for i in range(flat.size):
+        value = flat[i]
+        if not (value >= low[i % size] and value <= high[i % size] and np.isfinite(value)):
+            return i
+    return -1
+
+
 def validate_actions(actions: Any, space: spaces.Space, batch_shape: tuple[int, int]) -> np.ndarray:
     """Return ``actions`` as an array of shape batch_shape + space.shape, or raise (see the module doc).
 
@@ -237,12 +251,9 @@ def validate_actions(actions: Any, space: spaces.Space, batch_shape: tuple[int, 
                 array = array[..., None]
             else:
                 raise ValueError(f"actions must have shape {expected}, got {array.shape}")
-        # One pass in the common case: comparisons are False for NaN, and finite bounds exclude inf.
-        inside = (array >= space.low) & (array <= space.high)
-        if not (np.isfinite(space.low).all() and np.isfinite(space.high).all()):
-            inside &= np.isfinite(array)
-        if not inside.all():
-            index = np.argwhere(~inside.reshape(*batch_shape, -1).all(axis=2))[0]
+        first = _first_outside_box(array.reshape(-1), space.low.reshape(-1), space.high.reshape(-1))
+        if first >= 0:
+            index = np.unravel_index(first, array.shape)
             raise _refuse(source, index, f"is NaN/inf or outside the {describe_space(space)}")
         return array
     raise TypeError(f"unsupported action space {space!r}")
