@@ -38,8 +38,6 @@ _EXPAND = (
     .view("<u8")
     .ravel()
 )
-#: The code bit an agent sets on its cell, indexed by whether it is in play (removed, in play).
-_PRESENCE = np.array([1 << REMOVED_BIT, 1 << AGENTS_BIT], dtype=np.uint8)
 #: Clears the "agents" byte of an expanded cell.
 _NOT_AGENT = np.uint64(~(0xFF << (8 * AGENTS_BIT)) & 0xFFFFFFFFFFFFFFFF)
 # The step kernel's tables are tuples, compile-time constants (a global array is reference-counted,
@@ -366,17 +364,13 @@ class CommonsModel(SwarmModel):
         planes (``self_removed`` 1, ``self_time_left`` t); for agents in play both planes are 0.
         """
         cfg = self.config
-        batch, hw, rad = state.batch, self.n_cells, cfg.view_size // 2
-        in_play = state.removed_left == 0
-        codes = state.beam.view(np.uint8) << BEAM_BIT
-        codes |= state.resource.view(np.uint8)
-        codes |= self._patch_bits(state)
-        # An agent in play may stand where another was removed from: ufunc.at ORs both bits in.
-        where = np.arange(batch)[:, None] * hw + state.cell
-        np.bitwise_or.at(codes.reshape(-1), where, _PRESENCE[in_play.view(np.uint8)])
-        row, col = np.divmod(state.cell, cfg.width)
-        # Agents out of play read the constant window of their removal time (cut by the same kernel).
-        removed = (np.where(in_play, -1, state.removed_left), self._removed_planes)
+        batch, n, rad = state.batch, self.n_agents, cfg.view_size // 2
+        codes = np.empty((batch, self.n_cells), dtype=np.uint8)
+        row, col, which = (np.empty((batch, n), dtype=np.int64) for _ in range(3))
+        _cell_codes(state.resource, state.beam, state.patch, state.cell, state.removed_left, cfg.width,
+                    codes, row, col, which)  # fmt: skip
+        # Agents out of play (which = their steps left) read the constant window of their removal time.
+        removed = (which, self._removed_planes)
         out = lattice_windows(
             codes.reshape(batch, cfg.height, cfg.width),
             row,
@@ -390,10 +384,6 @@ class CommonsModel(SwarmModel):
         )
         out[:, :, rad, rad] &= _NOT_AGENT  # the agent is not one of the "other agents"
         return out.view(np.uint8).reshape(*out.shape, len(CHANNELS))
-
-    def _patch_bits(self, state: CommonsState) -> np.ndarray:
-        """(B, H*W) uint8 with the resource-cell bit set on the layout's resource cells."""
-        return (state.patch >= 0).view(np.uint8) << RESOURCE_CELL_BIT
 
     def metrics(self, state: CommonsState) -> dict[str, np.ndarray]:
         """Running U, E, S, P (raw and normalised), stock, collapse, harvest, beams, removed fraction."""
@@ -731,3 +721,26 @@ def _show_stock(resource, mark, cells, draws, stock, slots, slot_keys) -> None:
     order = np.argsort(slot_keys[:count], kind="mergesort")
     for j in range(min(abs(change), count)):
         resource[cells[slots[order[j]]]] = change > 0
+
+
+@kernel
+def _cell_codes(resource, beam, patch, cell, removed_left, width, codes, row, col, which):
+    """Every cell's observation code, and each agent's row, column and constant-window index.
+
+    A code holds the resource, beam and resource-cell bits, then each agent's presence bit ORed in (an
+    agent in play may stand where another was removed from). The window index is -1 for an agent in
+    play, else its steps left out of play.
+    """
+    for b in range(codes.shape[0]):
+        for c in range(codes.shape[1]):
+            codes[b, c] = (
+                np.uint8(resource[b, c])
+                | (np.uint8(beam[b, c]) << BEAM_BIT)
+                | (np.uint8(patch[b, c] >= 0) << RESOURCE_CELL_BIT)
+            )
+        for a in range(cell.shape[1]):
+            here = cell[b, a]
+            out = removed_left[b, a] > 0
+            codes[b, here] |= np.uint8(1 << REMOVED_BIT) if out else np.uint8(1 << AGENTS_BIT)
+            row[b, a], col[b, a] = here // width, here % width
+            which[b, a] = removed_left[b, a] if out else -1
