@@ -8,9 +8,7 @@ import numpy as np
 
 from swarmgym.core.compiled import kernel
 
-#: The 8 Moore-neighbour offsets (d_row, d_col).
-MOORE = tuple((dr, dc) for dr in (-1, 0, 1) for dc in (-1, 0, 1) if (dr, dc) != (0, 0))
-#: Half of them: every unordered neighbour pair is counted once.
+#: Half of the 8 Moore-neighbour offsets (d_row, d_col): every unordered neighbour pair counted once.
 MOORE_HALF = ((0, 1), (1, -1), (1, 0), (1, 1))
 
 
