@@ -231,22 +231,51 @@ def main():
             f"{result['agent_steps_per_s']:15,.0f} {result['peak_rss_mib']:13,.0f}",
             flush=True,
         )
-    print_targets(rates)
+    print_targets(rates, args.preset)
 
 
-def print_targets(rates):
-    """Issue 17's rows: fixed-cost ratio (N = 100 vs 1,000 per agent) and N = 10,000 vs the reference."""
+#: Issue 17's targets: every lattice env at N = 10,000 at least this fraction of the numpy reference.
+LATTICE_REFERENCE_TARGET = {"segregation_v0": 0.5, "consensus_v0": 0.5, "commons_v0": 0.5}
+#: flocking's exact rotated view at N = 10,000 (agent-steps/s) per k, and its `fast` preset vs the reference.
+FLOCKING_EXACT_TARGET, FLOCKING_FAST_TARGET = {5: 1e6, 11: 5e5}, 0.3
+FIXED_COST_TARGET = 3.0
+
+
+def verdict(value, wanted, at_most=False, unit=""):
+    """``(target >= wanted: met)`` style text."""
+    met = value <= wanted if at_most else value >= wanted
+    return f"(target {'<=' if at_most else '>='} {wanted:g}{unit}: {'met' if met else 'missed'})"
+
+
+def print_targets(rates, preset=None):
+    """Issue 17's rows, met or missed: the fixed-cost ratio (per-agent cost at N = 100 over N = 1,000),
+    N = 10,000 against the numpy reference, and flocking's exact view at N = 10,000."""
     reference = rates.get(("numpy-ref", "ref", 10000, 11, 1))
     for env_id in dict.fromkeys(key[0] for key in rates if key[1] == "array"):
         small, large = (rates.get((env_id, "array", n, 11, 1)) for n in (100, 1000))
         big = rates.get((env_id, "array", 10000, 11, 1))
         parts = []
         if small and large:
-            parts.append(f"fixed-cost ratio (N=100 / N=1,000 per agent) {large / small:.2f}")
+            ratio = large / small
+            parts.append(
+                f"fixed-cost ratio (N=100 / N=1,000 per agent) {ratio:.2f} "
+                + verdict(ratio, FIXED_COST_TARGET, at_most=True)
+            )
+        wanted = LATTICE_REFERENCE_TARGET.get(env_id)
+        if env_id == "flocking_v0" and preset == "fast":
+            wanted = FLOCKING_FAST_TARGET
         if big and reference:
-            parts.append(f"N=10,000 vs numpy-ref {big / reference:.2f}x")
+            ratio = big / reference
+            shown = f" {verdict(ratio, wanted)}" if wanted else ""
+            parts.append(f"N=10,000 vs numpy-ref {ratio:.2f}x{shown}")
+        if env_id == "flocking_v0" and preset is None:
+            for k, target in FLOCKING_EXACT_TARGET.items():
+                rate = rates.get((env_id, "array", 10000, k, 1))
+                if rate:
+                    rate, target = rate / 1e6, target / 1e6
+                    parts.append(f"exact view N=10,000 k={k} {rate:.2f}M {verdict(rate, target, unit='M')}")
         if parts:
-            print(f"# {env_id} k=11 B=1: " + "; ".join(parts))
+            print(f"# {env_id}{f' ({preset})' if preset else ''} B=1: " + "; ".join(parts))
 
 
 if __name__ == "__main__":

@@ -51,6 +51,7 @@ def test_bench_envs_prints_the_target_ratios():
     assert ("numpy-ref", "ref", "10000") in {(row[0], row[1], row[2]) for row in rows(output)}
     (line,) = [line for line in output.splitlines() if line.startswith("# segregation_v0")]
     assert "fixed-cost ratio" in line and "vs numpy-ref" in line
+    assert "(target <= 3: " in line and "(target >= 0.5: " in line  # each target with its verdict
 
 
 def test_bench_envs_window_preset_and_skips():
