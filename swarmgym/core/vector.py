@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from swarmgym.core.compiled import kernel
 from swarmgym.core.model import State, SwarmModel
 from swarmgym.core.parallel_env import check_count, check_flag
 from swarmgym.core.rng import BatchRandom, check_seed
@@ -71,15 +72,16 @@ class SwarmVecEnv:
         if self.core_state is None:
             raise RuntimeError("step() called before reset(); call reset() first")
         transition = self.model.advance(self.core_state, actions, self._rng)
-        self._returns += transition.rewards
         observations = self.model.observe(self.core_state)
         terminated = transition.terminated
         truncated = np.empty(terminated.shape, dtype=bool)
-        truncated[:] = (self.core_state.t >= self.max_cycles)[:, None]
-        done = (terminated | truncated).all(axis=1)
+        done = np.empty(self.num_envs, dtype=bool)
+        any_done = _close_step(
+            self.core_state.t, self.max_cycles, transition.rewards, terminated, self._returns, truncated, done
+        )
         info = self._info()
         info["done"] = done
-        if done.any():
+        if any_done:
             copies = np.flatnonzero(done)
             info["final_observation"] = observations.copy()
             final = info["metrics"] if self.with_info else self.model.metrics(self.core_state)
@@ -102,3 +104,23 @@ class SwarmVecEnv:
             return {"metrics": {}, "agent": {}}
         state = self.core_state
         return {"metrics": self.model.metrics(state), "agent": self.model.agent_info(state)}
+
+
+@kernel
+def _close_step(t, max_cycles, rewards, terminated, returns, truncated, done):
+    """A step's bookkeeping in one pass; returns whether any copy is done.
+
+    returns += rewards; truncated where t >= max_cycles; a copy is done when each of its agents is
+    terminated or truncated.
+    """
+    any_done = False
+    for b in range(t.shape[0]):
+        ended = t[b] >= max_cycles
+        finished = True
+        for i in range(rewards.shape[1]):
+            returns[b, i] += rewards[b, i]
+            truncated[b, i] = ended
+            finished = finished and (ended or terminated[b, i])
+        done[b] = finished
+        any_done = any_done or finished
+    return any_done
