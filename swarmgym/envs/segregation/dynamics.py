@@ -104,8 +104,8 @@ class SegregationModel(SwarmModel):
         self.channels = ("own", *others, "empty") + (() if config.torus else ("wall",))
         k = config.view_size
         self.observation_space = spaces.Box(0, 1, (k, k, len(self.channels)), np.uint8)
-        # The C channel bytes of a cell holding code c (0 empty, g + 1 group g) as seen by group g, as
-        # one record: one lookup turns the code grid into every group's channel pages.
+        # The C channel bytes of a cell holding code c (0 empty, g + 1 group g) as seen by group g: one
+        # lookup per cell turns the code grid into every group's channel pages.
         viewer = np.arange(n_groups)[:, None]
         code = np.arange(n_groups + 1)[None, :]
         own = code == viewer + 1
@@ -115,7 +115,7 @@ class SegregationModel(SwarmModel):
             others = [code == (viewer + shift) % n_groups + 1 for shift in range(1, n_groups)]
         walls = [] if config.torus else [np.zeros_like(own)]
         table = np.stack(np.broadcast_arrays(own, *others, code == 0, *walls), axis=-1).astype(np.uint8)
-        self._channel_items = table.view(np.dtype((np.void, len(self.channels))))[..., 0]  # (G, G + 1)
+        self._channel_table = table  # (G, G + 1, C)
         self.action_space = spaces.Discrete(6 if config.relocate else 5)
         self.state_space = spaces.Box(0, n_groups, (config.size, config.size), np.uint8)
         self._pad_value = np.zeros(len(self.channels), dtype=np.uint8)
@@ -218,11 +218,10 @@ class SegregationModel(SwarmModel):
         O(G L^2)), then each agent's window is cut from its group's page.
         """
         cfg = self.config
-        n_groups, batch = len(cfg.group_fractions), state.batch
-        pages = np.take(self._channel_items, state.grid, axis=1)  # (G, B, L, L) records of C bytes
-        pages = pages.view(np.uint8).reshape(n_groups * batch, cfg.size, cfg.size, len(self.channels))
-        page = self.groups[None, :] * batch + np.arange(batch)[:, None]
-        row, col = np.divmod(state.cell, cfg.size)
+        n_groups, batch, n = len(cfg.group_fractions), state.batch, self.n_agents
+        pages = np.empty((n_groups * batch, cfg.size, cfg.size, len(self.channels)), dtype=np.uint8)
+        page, row, col = (np.empty((batch, n), dtype=np.int64) for _ in range(3))
+        _view_pages(state.grid, self._channel_table, self.groups, state.cell, pages, page, row, col)
         return lattice_windows(
             pages, row, col, cfg.view_size, cfg.torus, pad_value=self._pad_value, page=page
         )
@@ -358,3 +357,24 @@ def _at_cells(same: np.ndarray, occupied: np.ndarray, cell: np.ndarray) -> tuple
             same_at[b, i] = same[b, cell[b, i]]
             other_at[b, i] = np.int64(occupied[b, cell[b, i]]) - same_at[b, i]
     return same_at, other_at
+
+
+@kernel
+def _view_pages(grid, table, groups, cell, pages, page, row, col):
+    """Every group's channel page of every copy (page g B + b), and each agent's page, row and column.
+
+    ``pages[g B + b, r, c]`` is ``table[g, grid[b, r, c]]``, the cell's C channel bytes as group g sees
+    it; ``page[b, i] = groups[i] B + b``.
+    """
+    n_groups, batch, size = table.shape[0], grid.shape[0], grid.shape[1]
+    for g in range(n_groups):
+        for b in range(batch):
+            for r in range(size):
+                for c in range(size):
+                    code = grid[b, r, c]
+                    for channel in range(table.shape[2]):
+                        pages[g * batch + b, r, c, channel] = table[g, code, channel]
+    for b in range(batch):
+        for i in range(cell.shape[1]):
+            page[b, i] = groups[i] * batch + b
+            row[b, i], col[b, i] = cell[b, i] // size, cell[b, i] % size
