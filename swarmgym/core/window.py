@@ -83,7 +83,7 @@ def lattice_windows(
         channels = lookup.shape[1:]
     dtype = raster.dtype if lookup is None else lookup.dtype
     itemsize = dtype.itemsize * math.prod(channels)
-    word = np.dtype(f"u{next(size for size in (8, 4, 2, 1) if itemsize % size == 0)}")
+    word = _WORDS[itemsize & -itemsize] if itemsize % 8 else _WORDS[8]  # the largest that divides it
     n_words = itemsize // word.itemsize
     # Turn the padded pages instead of the windows: page (t, p) holds np.rot90 of page p by t
     # counter-clockwise quarter turns (which brings heading t to the top), in one square buffer.
@@ -123,6 +123,8 @@ def lattice_windows(
     return out
 
 
+#: Unsigned word dtypes by size: cells are copied as whole words.
+_WORDS = {size: np.dtype(f"u{size}") for size in (1, 2, 4, 8)}
 #: Stand for an absent ``lookup`` of :func:`_cut_windows`, per word type (0 rows, never read).
 _NO_TABLES = {np.dtype(f"u{size}"): np.zeros((0, 1), dtype=f"u{size}") for size in (1, 2, 4, 8)}
 #: Stands for an absent (B, N) index argument of :func:`_cut_windows` (a 0×0 array, never read). Left
@@ -240,11 +242,12 @@ def _scratch(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     it, and it is module-level, so models stay picklable. The buffer keeps the largest size asked
     for: the working memory of the biggest env stepped here.
     """
-    nbytes = math.prod(shape) * np.dtype(dtype).itemsize
+    dtype = np.dtype(dtype)
+    nbytes = math.prod(shape) * dtype.itemsize
     buffer = getattr(_SCRATCH, "buffer", None)
-    if buffer is None or buffer.nbytes < nbytes:
+    if buffer is None or len(buffer) < nbytes:
         buffer = _SCRATCH.buffer = np.empty(max(nbytes, 1), dtype=np.uint8)
-    return buffer[:nbytes].view(dtype).reshape(shape)
+    return np.ndarray(shape, dtype, buffer)  # the first nbytes of the buffer, no slicing
 
 
 def box_sums(raster: np.ndarray, k: int, torus: bool) -> np.ndarray:
