@@ -87,17 +87,22 @@ class Neighbourhood:
                 array.flags.writeable = False
 
     @cached_property
-    def incidence(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """``(order, first, split, entry)``: each agent's unique pairs, as :func:`_incidence` lists them."""
+    def incidence(self) -> tuple[np.ndarray, ...]:
+        """``(order, owned, first, seen)``: each agent's unique pairs, as :func:`_incidence` lists them."""
         pairs = self.unique
-        order = np.empty(self.size, dtype=np.int64)
-        first = np.empty(self.size + 1, dtype=np.int64)
-        split = np.empty(self.size, dtype=np.int64)
-        entry = np.empty(2 * len(pairs), dtype=np.int64)
-        _incidence(pairs.owner, pairs.neighbour, order, first, split, entry)
-        for array in (order, first, split, entry):
+        size, n_pairs = self.size, len(pairs)
+        # Allocated by numpy (its allocator reuses freed memory: no fresh pages to fault in per step).
+        found = (
+            np.empty(size, dtype=np.int64),
+            np.empty((size, 2), dtype=np.int64),
+            np.empty(size + 1, dtype=np.int64),
+            np.empty((n_pairs, 4)),
+        )
+        offset = pairs.offset
+        _incidence(pairs.owner, pairs.neighbour, offset[:, 0], offset[:, 1], pairs.distance, *found)
+        for array in found:
             array.flags.writeable = False
-        return order, first, split, entry
+        return found
 
     @cached_property
     def everyone(self) -> Pairs:
@@ -345,14 +350,9 @@ class FlockingModel(SwarmModel):
         local = self.local(state)
         pairs = local.unique
         cut = cfg.view_radius * (1 + 1e-9)
-        order, first, split, entry = local.incidence
         obs = np.empty((batch * n, k, k, len(self.channels)), dtype=np.float32)
         _observe_exact(
-            order,
-            first,
-            split,
-            entry,
-            pairs.owner,
+            *local.incidence,
             pairs.neighbour,
             pairs.offset[:, 0],
             pairs.offset[:, 1],
@@ -521,77 +521,75 @@ def _rewards(
 
 
 @kernel
-def _incidence(owner, neighbour, order, first, split, entry):
+def _incidence(owner, neighbour, dx, dy, distance, order, owned, first, seen):
     """Each agent's unique pairs: those it owns, then those it is the neighbour of, both in pair order.
 
-    Agents come in the order they first appear in the pair list (``order``, then the agents without
-    pairs): the r-th agent ``order[r]`` owns the pairs ``entry[first[r] : split[r]]`` and is the
-    neighbour in ``entry[split[r] : first[r + 1]]``.
-
-    The pair list comes owner by owner in space-filling order, so visiting agents in this order reads
-    the pairs (and writes these lists) almost sequentially.
+    The search lists the pairs owner by owner (in space-filling order), so the pairs an agent owns
+    are one run: the r-th agent ``order[r]`` (owners as they first appear, then the other agents)
+    owns the pairs ``owned[r, 0] : owned[r, 1]``. The pairs it is the neighbour of are copied out
+    (a counting sort by the neighbour's rank, so each agent reads them sequentially) as the rows
+    ``seen[first[r] : first[r + 1]]`` (dx, dy, distance, owner: 32 bytes, the owner exact as a float).
+    Visiting agents in this order reads the pairs (and writes these lists) almost sequentially.
     """
-    size = split.shape[0]
+    size = order.shape[0]
     rank = np.full(size, -1, dtype=np.int64)
+    owned[:] = 0
     visited = 0
     for p in range(owner.shape[0]):
-        for a in (owner[p], neighbour[p]):
-            if rank[a] < 0:
-                rank[a] = visited
-                order[visited] = a
-                visited += 1
+        a = owner[p]
+        if rank[a] < 0:
+            rank[a] = visited
+            order[visited] = a
+            owned[visited, 0] = p
+            visited += 1
+        owned[rank[a], 1] = p + 1
     for a in range(size):
         if rank[a] < 0:
             rank[a] = visited
             order[visited] = a
             visited += 1
-    owned = np.zeros(size, dtype=np.int64)
-    seen = np.zeros(size, dtype=np.int64)
-    for p in range(owner.shape[0]):
-        owned[rank[owner[p]]] += 1
-        seen[rank[neighbour[p]]] += 1
-    first[0] = 0
+    first[:] = 0
+    for p in range(neighbour.shape[0]):
+        first[rank[neighbour[p]] + 1] += 1
     for r in range(size):
-        split[r] = first[r] + owned[r]
-        first[r + 1] = split[r] + seen[r]
-    own_cursor = first[:-1].copy()
-    seen_cursor = split.copy()
-    for p in range(owner.shape[0]):
-        r = rank[owner[p]]
-        entry[own_cursor[r]] = p
-        own_cursor[r] += 1
+        first[r + 1] += first[r]
+    cursor = first[:-1].copy()
+    for p in range(neighbour.shape[0]):
         r = rank[neighbour[p]]
-        entry[seen_cursor[r]] = p
-        seen_cursor[r] += 1
+        e = cursor[r]
+        cursor[r] += 1
+        seen[e, 0], seen[e, 1], seen[e, 2], seen[e, 3] = dx[p], dy[p], distance[p], owner[p]
 
 
 @kernel
 def _observe_exact(
-    order, first, split, entry, owner, neighbour, dx, dy, distance, cos, sin, position, cut, cell_size,
-    rotate, box, out,
+    order, owned, first, seen, neighbour, dx, dy, distance, cos, sin, position, cut, cell_size, rotate, box,
+    out,
 ):
     """The exact view: every agent's pairs closer than ``cut`` binned into its k×k window ``out``.
 
     Each unordered pair is seen from both ends: by its owner i at (dx, dy) = x_j - x_i with relative
     heading (cos, sin)(theta_j - theta_i), by its neighbour j at -(dx, dy) with (cos, -sin); turned
     into the viewer's frame with ``rotate`` (ahead, right). Cell (k//2 - u, k//2 + w) with u =
-    floor(ahead / cell_size + 1/2), w = floor(right / cell_size + 1/2); pairs outside the window are
-    dropped. Per cell: the count, then the mean cos and sin (float64 sums over the owned pairs then the
-    seen ones, in pair order, times 1 / max(count, 1)), as float32. A fourth channel of ``out``
-    (walls) is 1 where the cell's centre lies outside the box [0, box]².
+    floor(ahead / cell_size + 1/2), w = floor(right / cell_size + 1/2) (:func:`_cell_of`); pairs
+    outside the window (or not closer than ``cut``) go to a spare cell, without a branch. Per cell:
+    the count, then the mean cos and sin (float64 sums over the owned pairs then the seen ones, in
+    pair order, times 1 / max(count, 1)), as float32. An agent reads the pairs it owns in place and
+    those it is the neighbour of from the rows ``seen`` (dx, dy, distance, owner) of
+    :func:`_incidence`. A fourth channel of ``out`` (walls) is 1 where the cell's centre lies outside
+    the box [0, box]².
     """
     k = out.shape[1]
     rad = k // 2
+    scale = 1.0 / cell_size
+    spare = k * k
     walls = out.shape[3] > 3
-    cells = np.zeros((k * k, 3))
+    cells = np.zeros((k * k + 1, 3))
     for r in range(order.shape[0]):
         a = order[r]
         cells[:] = 0.0
         own_cos, own_sin = cos[a], sin[a]
-        for e in range(first[r], split[r]):  # a = i sees j at x_j - x_i
-            p = entry[e]
-            if not distance[p] < cut:
-                continue
+        for p in range(owned[r, 0], owned[r, 1]):  # a = i sees j at x_j - x_i
             j = neighbour[p]
             their_cos, their_sin = cos[j], sin[j]
             if rotate:
@@ -599,31 +597,26 @@ def _observe_exact(
                 ahead = dx[p] * own_cos + dy[p] * own_sin
             else:
                 right, ahead = dx[p], dy[p]
-            u = np.floor(ahead / cell_size + 0.5)
-            w = np.floor(right / cell_size + 0.5)
-            if abs(u) <= rad and abs(w) <= rad:
-                c = int((rad - u) * k + (rad + w))
-                cells[c, 0] += 1.0
-                cells[c, 1] += their_cos * own_cos + their_sin * own_sin
-                cells[c, 2] += their_sin * own_cos - their_cos * own_sin
-        for e in range(split[r], first[r + 1]):  # a = j sees i at x_i - x_j
-            p = entry[e]
-            if not distance[p] < cut:
-                continue
-            i = owner[p]
+            u, w = _cell_of(ahead, right, cell_size, scale)
+            inside = (abs(u) <= rad) & (abs(w) <= rad) & (distance[p] < cut)
+            c = np.int64((rad - u) * k + (rad + w)) if inside else spare
+            cells[c, 0] += 1.0
+            cells[c, 1] += their_cos * own_cos + their_sin * own_sin
+            cells[c, 2] += their_sin * own_cos - their_cos * own_sin
+        for e in range(first[r], first[r + 1]):  # a = j sees i at x_i - x_j
+            i = np.int64(seen[e, 3])
             their_cos, their_sin = cos[i], sin[i]  # the pair's owner is the one seen here
             if rotate:
-                right = dy[p] * own_cos - dx[p] * own_sin
-                ahead = -(dx[p] * own_cos + dy[p] * own_sin)
+                right = seen[e, 1] * own_cos - seen[e, 0] * own_sin
+                ahead = -(seen[e, 0] * own_cos + seen[e, 1] * own_sin)
             else:
-                right, ahead = -dx[p], -dy[p]
-            u = np.floor(ahead / cell_size + 0.5)
-            w = np.floor(right / cell_size + 0.5)
-            if abs(u) <= rad and abs(w) <= rad:
-                c = int((rad - u) * k + (rad + w))
-                cells[c, 0] += 1.0
-                cells[c, 1] += own_cos * their_cos + own_sin * their_sin
-                cells[c, 2] -= own_sin * their_cos - own_cos * their_sin
+                right, ahead = -seen[e, 0], -seen[e, 1]
+            u, w = _cell_of(ahead, right, cell_size, scale)
+            inside = (abs(u) <= rad) & (abs(w) <= rad) & (seen[e, 2] < cut)
+            c = np.int64((rad - u) * k + (rad + w)) if inside else spare
+            cells[c, 0] += 1.0
+            cells[c, 1] += own_cos * their_cos + own_sin * their_sin
+            cells[c, 2] -= own_sin * their_cos - own_cos * their_sin
         for row in range(k):
             for col in range(k):
                 c = row * k + col
@@ -644,6 +637,25 @@ def _observe_exact(
                     else:
                         x, y = position[a, 0] + right, position[a, 1] + ahead
                     out[a, row, col, 3] = 1.0 if (x < 0 or x > box or y < 0 or y > box) else 0.0
+
+
+@kernel
+def _cell_of(ahead, right, cell_size, scale):
+    """(floor(ahead / cell_size + 1/2), floor(right / cell_size + 1/2)), mostly without dividing.
+
+    With ``scale`` = 1 / cell_size, t = x * scale + 1/2 is within 2^-49 (|t| + 1) of the divided
+    value (a few roundings of relative size 2^-53), so both floor alike unless t lies closer than
+    that to an integer: then (rarely) divide.
+    """
+    t_u = ahead * scale + 0.5
+    t_w = right * scale + 0.5
+    u, w = np.floor(t_u), np.floor(t_w)
+    margin_u = min(t_u - u, u + 1.0 - t_u) - 2.0**-47 * (abs(t_u) + 1.0)
+    margin_w = min(t_w - w, w + 1.0 - t_w) - 2.0**-47 * (abs(t_w) + 1.0)
+    if min(margin_u, margin_w) <= 0.0:
+        u = np.floor(ahead / cell_size + 0.5)
+        w = np.floor(right / cell_size + 0.5)
+    return u, w
 
 
 @kernel
