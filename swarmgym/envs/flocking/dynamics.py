@@ -62,10 +62,10 @@ class Neighbourhood:
     ``config.search_radius`` (view, r and Couzin zones) once: ``unique`` (owner i, neighbour j, offset
     x_j - x_i); one pass over it (:func:`_within_r`) gives ``count`` (B*N,), the number of other agents
     within r, ``alignment_sum``, the sum of their cos(theta_j - theta_i), and ``collisions``, the
-    number of other agents closer than ``min_distance``. The ordered lists ``everyone`` / ``within_r``,
-    the heading sums ``cos_sum`` / ``sin_sum`` (agent info and metrics) and the per-agent
-    ``incidence`` (the observation) are built on first use only; ``cos``, ``sin`` (B*N,) are each
-    agent's own heading unit vector. Built from (B, N, 2) positions and (B, N) headings; ``batch`` is B.
+    number of other agents closer than ``min_distance``. The ordered lists ``everyone`` / ``within_r``
+    and the heading sums ``cos_sum`` / ``sin_sum`` (agent info and metrics) are built on first use
+    only; ``cos``, ``sin`` (B*N,) are each agent's own heading unit vector. Built from (B, N, 2)
+    positions and (B, N) headings; ``batch`` is B.
     """
 
     def __init__(self, position: np.ndarray, heading: np.ndarray, box: float, cfg: FlockingConfig):
@@ -85,24 +85,6 @@ class Neighbourhood:
         for array in (*vars(self).values(), *vars(pairs).values()):
             if isinstance(array, np.ndarray):
                 array.flags.writeable = False
-
-    @cached_property
-    def incidence(self) -> tuple[np.ndarray, ...]:
-        """``(order, owned, first, seen)``: each agent's unique pairs, as :func:`_incidence` lists them."""
-        pairs = self.unique
-        size, n_pairs = self.size, len(pairs)
-        # Allocated by numpy (its allocator reuses freed memory: no fresh pages to fault in per step).
-        found = (
-            np.empty(size, dtype=np.int64),
-            np.empty((size, 2), dtype=np.int64),
-            np.empty(size + 1, dtype=np.int64),
-            np.empty((n_pairs, 4)),
-        )
-        offset = pairs.offset
-        _incidence(pairs.owner, pairs.neighbour, offset[:, 0], offset[:, 1], pairs.distance, *found)
-        for array in found:
-            array.flags.writeable = False
-        return found
 
     @cached_property
     def everyone(self) -> Pairs:
@@ -350,21 +332,34 @@ class FlockingModel(SwarmModel):
         local = self.local(state)
         pairs = local.unique
         cut = cfg.view_radius * (1 + 1e-9)
-        obs = np.empty((batch * n, k, k, len(self.channels)), dtype=np.float32)
-        _observe_exact(
-            *local.incidence,
+        size, n_pairs = local.size, len(pairs)
+        # Scratch allocated by numpy (its allocator reuses freed memory: no fresh pages to fault in).
+        order, owned = np.empty(size, dtype=np.int64), np.empty((size, 2), dtype=np.int64)
+        first, seen = np.empty(size + 1, dtype=np.int64), np.empty(n_pairs, dtype=np.int64)
+        binned = np.empty((n_pairs, 4))
+        _bin_pairs(
+            pairs.owner,
             pairs.neighbour,
             pairs.offset[:, 0],
             pairs.offset[:, 1],
             pairs.distance,
             local.cos,
             local.sin,
-            local.position.reshape(-1, 2),
             cut if cut < cfg.search_radius else np.inf,
             cfg.cell_size,
             cfg.rotate_view,
-            self.box,
-            obs,
+            k,
+            order,
+            owned,
+            first,
+            binned,
+            seen,
+        )
+        obs = np.empty((batch * n, k, k, len(self.channels)), dtype=np.float32)
+        position = local.position.reshape(-1, 2)
+        _observe_exact(
+            order, owned, first, binned, seen, local.cos, local.sin, position, cfg.cell_size, cfg.rotate_view,
+            self.box, obs,
         )
         return obs.reshape(batch, n, k, k, -1)
 
@@ -521,15 +516,23 @@ def _rewards(
 
 
 @kernel
-def _incidence(owner, neighbour, dx, dy, distance, order, owned, first, seen):
-    """Each agent's unique pairs: those it owns, then those it is the neighbour of, both in pair order.
+def _bin_pairs(
+    owner, neighbour, dx, dy, distance, cos, sin, cut, cell_size, rotate, k, order, owned, first, binned, seen
+):
+    """Each unique pair's cell in both ends' k×k windows, and each agent's pairs, for :func:`_observe_exact`.
 
-    The search lists the pairs owner by owner (in space-filling order), so the pairs an agent owns
-    are one run: the r-th agent ``order[r]`` (owners as they first appear, then the other agents)
-    owns the pairs ``owned[r, 0] : owned[r, 1]``. The pairs it is the neighbour of are copied out
-    (a counting sort by the neighbour's rank, so each agent reads them sequentially) as the rows
-    ``seen[first[r] : first[r + 1]]`` (dx, dy, distance, owner: 32 bytes, the owner exact as a float).
-    Visiting agents in this order reads the pairs (and writes these lists) almost sequentially.
+    A pair is seen by its owner i at (dx, dy) = x_j - x_i with relative heading (C, S) =
+    (cos, sin)(theta_j - theta_i) and by its neighbour j at -(dx, dy) with (C, -S); turned into the
+    viewer's frame when ``rotate`` (ahead, right), it falls in cell (k//2 - u) * k + (k//2 + w) with
+    u = floor(ahead / cell_size + 1/2), w = floor(right / cell_size + 1/2) (:func:`_cell_of`), or in
+    one of 4 spare cells k * k + (p mod 4) when outside the window or not closer than ``cut`` (no
+    branch, and no chain of additions into one spare cell).
+
+    ``binned[p]`` = (owner's cell, C, S, neighbour's cell), cells as exact floats, in pair order. The
+    search lists the pairs owner by owner, so the pairs an agent owns are one run: the r-th agent
+    ``order[r]`` (owners as they first appear, then the other agents) owns the pairs
+    ``owned[r, 0] : owned[r, 1]``. ``seen[first[r] : first[r + 1]]`` are the pairs it is the
+    neighbour of, in pair order (a counting sort by its rank).
     """
     size = order.shape[0]
     rank = np.full(size, -1, dtype=np.int64)
@@ -554,69 +557,64 @@ def _incidence(owner, neighbour, dx, dy, distance, order, owned, first, seen):
     for r in range(size):
         first[r + 1] += first[r]
     cursor = first[:-1].copy()
-    for p in range(neighbour.shape[0]):
-        r = rank[neighbour[p]]
-        e = cursor[r]
-        cursor[r] += 1
-        seen[e, 0], seen[e, 1], seen[e, 2], seen[e, 3] = dx[p], dy[p], distance[p], owner[p]
+    rad = k // 2
+    spare = k * k
+    scale = 1.0 / cell_size
+    for p in range(owner.shape[0]):
+        i, j = owner[p], neighbour[p]
+        cos_i, sin_i, cos_j, sin_j = cos[i], sin[i], cos[j], sin[j]
+        near = distance[p] < cut
+        if rotate:
+            right, ahead = dx[p] * sin_i - dy[p] * cos_i, dx[p] * cos_i + dy[p] * sin_i
+        else:
+            right, ahead = dx[p], dy[p]
+        u, w = _cell_of(ahead, right, cell_size, scale)
+        inside = (abs(u) <= rad) & (abs(w) <= rad) & near
+        cell = (rad - u) * k + (rad + w)
+        binned[p, 0] = cell if inside else spare + (p & 3)
+        binned[p, 1] = cos_j * cos_i + sin_j * sin_i
+        binned[p, 2] = sin_j * cos_i - cos_j * sin_i
+        if rotate:
+            right, ahead = dy[p] * cos_j - dx[p] * sin_j, -(dx[p] * cos_j + dy[p] * sin_j)
+        else:
+            right, ahead = -dx[p], -dy[p]
+        u, w = _cell_of(ahead, right, cell_size, scale)
+        inside = (abs(u) <= rad) & (abs(w) <= rad) & near
+        cell = (rad - u) * k + (rad + w)
+        binned[p, 3] = cell if inside else spare + (p & 3)
+        e = cursor[rank[j]]
+        cursor[rank[j]] += 1
+        seen[e] = p
 
 
 @kernel
-def _observe_exact(
-    order, owned, first, seen, neighbour, dx, dy, distance, cos, sin, position, cut, cell_size, rotate, box,
-    out,
-):
-    """The exact view: every agent's pairs closer than ``cut`` binned into its k×k window ``out``.
+def _observe_exact(order, owned, first, binned, seen, cos, sin, position, cell_size, rotate, box, out):
+    """The exact view: every agent's pairs, binned by :func:`_bin_pairs`, summed into its window ``out``.
 
-    Each unordered pair is seen from both ends: by its owner i at (dx, dy) = x_j - x_i with relative
-    heading (cos, sin)(theta_j - theta_i), by its neighbour j at -(dx, dy) with (cos, -sin); turned
-    into the viewer's frame with ``rotate`` (ahead, right). Cell (k//2 - u, k//2 + w) with u =
-    floor(ahead / cell_size + 1/2), w = floor(right / cell_size + 1/2) (:func:`_cell_of`); pairs
-    outside the window (or not closer than ``cut``) go to a spare cell, without a branch. Per cell:
-    the count, then the mean cos and sin (float64 sums over the owned pairs then the seen ones, in
-    pair order, times 1 / max(count, 1)), as float32. An agent reads the pairs it owns in place and
-    those it is the neighbour of from the rows ``seen`` (dx, dy, distance, owner) of
-    :func:`_incidence`. A fourth channel of ``out`` (walls) is 1 where the cell's centre lies outside
-    the box [0, box]².
+    Per cell: the count, then the mean cos and sin of the relative headings (float64 sums over the
+    pairs the agent owns, then over those it is the neighbour of, in pair order, times
+    1 / max(count, 1)), as float32. A fourth channel of ``out`` (walls) is 1 where the cell's centre
+    lies outside the box [0, box]².
     """
     k = out.shape[1]
     rad = k // 2
-    scale = 1.0 / cell_size
-    spare = k * k
     walls = out.shape[3] > 3
-    cells = np.zeros((k * k + 1, 3))
+    cells = np.zeros((k * k + 4, 3))  # and the spare cells
     for r in range(order.shape[0]):
         a = order[r]
         cells[:] = 0.0
+        for p in range(owned[r, 0], owned[r, 1]):
+            c = np.int64(binned[p, 0])
+            cells[c, 0] += 1.0
+            cells[c, 1] += binned[p, 1]
+            cells[c, 2] += binned[p, 2]
+        for e in range(first[r], first[r + 1]):
+            p = seen[e]
+            c = np.int64(binned[p, 3])
+            cells[c, 0] += 1.0
+            cells[c, 1] += binned[p, 1]
+            cells[c, 2] -= binned[p, 2]
         own_cos, own_sin = cos[a], sin[a]
-        for p in range(owned[r, 0], owned[r, 1]):  # a = i sees j at x_j - x_i
-            j = neighbour[p]
-            their_cos, their_sin = cos[j], sin[j]
-            if rotate:
-                right = dx[p] * own_sin - dy[p] * own_cos
-                ahead = dx[p] * own_cos + dy[p] * own_sin
-            else:
-                right, ahead = dx[p], dy[p]
-            u, w = _cell_of(ahead, right, cell_size, scale)
-            inside = (abs(u) <= rad) & (abs(w) <= rad) & (distance[p] < cut)
-            c = np.int64((rad - u) * k + (rad + w)) if inside else spare
-            cells[c, 0] += 1.0
-            cells[c, 1] += their_cos * own_cos + their_sin * own_sin
-            cells[c, 2] += their_sin * own_cos - their_cos * own_sin
-        for e in range(first[r], first[r + 1]):  # a = j sees i at x_i - x_j
-            i = np.int64(seen[e, 3])
-            their_cos, their_sin = cos[i], sin[i]  # the pair's owner is the one seen here
-            if rotate:
-                right = seen[e, 1] * own_cos - seen[e, 0] * own_sin
-                ahead = -(seen[e, 0] * own_cos + seen[e, 1] * own_sin)
-            else:
-                right, ahead = -seen[e, 0], -seen[e, 1]
-            u, w = _cell_of(ahead, right, cell_size, scale)
-            inside = (abs(u) <= rad) & (abs(w) <= rad) & (seen[e, 2] < cut)
-            c = np.int64((rad - u) * k + (rad + w)) if inside else spare
-            cells[c, 0] += 1.0
-            cells[c, 1] += own_cos * their_cos + own_sin * their_sin
-            cells[c, 2] -= own_sin * their_cos - own_cos * their_sin
         for row in range(k):
             for col in range(k):
                 c = row * k + col
