@@ -95,10 +95,26 @@ def unique_pairs(positions: np.ndarray, box: float, torus: bool, radius: float) 
     owner, neighbour = np.empty(candidates, dtype=np.int64), np.empty(candidates, dtype=np.int64)
     offset, distance = np.empty((2, candidates)), np.empty(candidates)
     width = n_cells + 2 * reach
+    limit = squared_limit(radius)
     size = _ghost_walk(
-        xs, ys, agent_of, owners, owner_key, starts, reach, width, radius, owner, neighbour, offset, distance
+        xs, ys, agent_of, owners, owner_key, starts, reach, width, limit, owner, neighbour, offset, distance
     )
+    np.sqrt(distance[:size], out=distance[:size])  # the kept pairs' squared distances (vectorised)
     return _pairs(owner, neighbour, offset, distance, size)
+
+
+def squared_limit(radius: float) -> float:
+    """The least float64 s with sqrt(s) >= ``radius``: sqrt(s) < radius exactly when s < it.
+
+    (sqrt is correctly rounded, hence monotonic.) Lets a search test squared distances and take the
+    square roots of the kept pairs only, with the very same outcome as testing the distances.
+    """
+    limit = radius * radius
+    while np.sqrt(limit) >= radius:
+        limit = np.nextafter(limit, 0.0)
+    while np.sqrt(limit) < radius:
+        limit = np.nextafter(limit, np.inf)
+    return float(limit)
 
 
 def _pairs(
@@ -238,9 +254,12 @@ def _ghost_cells(flat, n_agents, box, torus, reach, n_cells, inverse_side):
 
 @kernel
 def _ghost_walk(
-    xs, ys, agent_of, owners, owner_key, starts, reach, width, radius, owner, neighbour, offset, distance
+    xs, ys, agent_of, owners, owner_key, starts, reach, width, limit, owner, neighbour, offset, distance
 ):
-    """Test every owner's candidates (its half shell), keeping those closer than ``radius``.
+    """Test every owner's candidates (its half shell), keeping those closer than the search radius.
+
+    A candidate is kept when its squared distance is below ``limit`` (:func:`squared_limit`), and
+    ``distance`` receives the squared distance (the caller takes square roots of the kept pairs only).
 
     Owners in sorted order, each with its ``reach + 1`` runs of the sorted images in order, written from
     index 0.
@@ -262,15 +281,15 @@ def _ghost_walk(
             for j in range(first, last):
                 dx = xs[j] - x
                 dy = ys[j] - y
-                d = np.sqrt(dx * dx + dy * dy)
+                squared = dx * dx + dy * dy
                 # Branch-free: every candidate is written at the next free slot, which only advances
                 # for a kept pair (no mispredicted branch per candidate; room for all candidates).
                 owner[size] = a
                 neighbour[size] = agent_of[j]
                 offset[0, size] = dx
                 offset[1, size] = dy
-                distance[size] = d
-                size += d < radius
+                distance[size] = squared
+                size += squared < limit
     return size
 
 
