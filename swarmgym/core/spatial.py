@@ -232,14 +232,18 @@ def _ghost_cells(flat, n_agents, box, torus, reach, n_cells, inverse_side):
     xs = np.empty(n_images, dtype=np.float64)
     ys = np.empty(n_images, dtype=np.float64)
     agent_of = np.empty(n_images, dtype=np.int64)
-    owners = np.empty(n_real, dtype=np.int64)
+    real = np.empty(n_images, dtype=np.bool_)
     for i in range(n_images):
         s = cursor[image_key[i]]
         cursor[image_key[i]] += 1
         xs[s], ys[s], agent_of[s] = image_x[i], image_y[i], image_agent[i]
-        if i < n_real:
-            owners[i] = s
-    owners.sort()
+        real[s] = i < n_real
+    owners = np.empty(n_real, dtype=np.int64)  # the real images' sorted indices, ascending
+    a = 0
+    for s in range(n_images):
+        if real[s]:
+            owners[a] = s
+            a += 1
     owner_key = np.empty(n_real, dtype=np.int64)
     candidates = 0
     for a in range(n_real):
