@@ -85,8 +85,10 @@ def unique_pairs(positions: np.ndarray, box: float, torus: bool, radius: float) 
     if torus and n_cells < 2 * reach + 1:
         reach, n_cells = 1, int(box // radius)
         if n_cells < 2 * reach + 1:  # tiny torus: the minimum-image search over one cell per copy
-            found = _copy_search(flat, n_agents, box, radius)
-            return _pairs(*found)
+            found = _copy_search(flat, n_agents, box, squared_limit(radius))
+            owner, neighbour, offset, distance, size = found
+            np.sqrt(distance[:size], out=distance[:size])
+            return _pairs(owner, neighbour, offset, distance, size)
     xs, ys, agent_of, owners, owner_key, starts, candidates = _ghost_cells(
         flat, n_agents, box, torus, reach, n_cells, 1.0 / (box / n_cells)
     )
@@ -141,35 +143,52 @@ def _grow(owner, neighbour, offset, distance):
 
 
 @kernel
-def _copy_search(flat, n_agents, box, radius):
+def _copy_search(flat, n_agents, box, limit):
     """Tiny tori: every pair of a copy is a candidate, offsets reduced to the minimum image.
 
-    Owners in agent order, each followed by the later agents of its copy.
+    Owners in agent order, each followed by the later agents of its copy. Like :func:`_ghost_walk`,
+    keeps squared distances below ``limit`` and writes every candidate (branch-free; the buffers
+    always have room for the owner's candidates), ``distance`` receiving squared distances.
     """
     capacity = max(1024, 8 * flat.shape[0])
     owner = np.empty(capacity, dtype=np.int64)
     neighbour = np.empty(capacity, dtype=np.int64)
     offset = np.empty((2, capacity), dtype=np.float64)
     distance = np.empty(capacity, dtype=np.float64)
+    inverse = 1.0 / box
     size = 0
     for i in range(flat.shape[0]):
         last = (i // n_agents + 1) * n_agents
+        while size + last - i - 1 > owner.shape[0]:
+            owner, neighbour, offset, distance = _grow(owner, neighbour, offset, distance)
+        x, y = flat[i, 0], flat[i, 1]
         for j in range(i + 1, last):
-            dx = flat[j, 0] - flat[i, 0]
-            dy = flat[j, 1] - flat[i, 1]
-            dx -= box * np.rint(dx / box)
-            dy -= box * np.rint(dy / box)
-            d = np.sqrt(dx * dx + dy * dy)
-            if d < radius:
-                if size == owner.shape[0]:
-                    owner, neighbour, offset, distance = _grow(owner, neighbour, offset, distance)
-                owner[size] = i
-                neighbour[size] = j
-                offset[0, size] = dx
-                offset[1, size] = dy
-                distance[size] = d
-                size += 1
+            dx = flat[j, 0] - x
+            dy = flat[j, 1] - y
+            dx -= box * _nearest_integer(dx, box, inverse)
+            dy -= box * _nearest_integer(dy, box, inverse)
+            squared = dx * dx + dy * dy
+            owner[size] = i
+            neighbour[size] = j
+            offset[0, size] = dx
+            offset[1, size] = dy
+            distance[size] = squared
+            size += squared < limit
     return owner, neighbour, offset, distance, size
+
+
+@kernel
+def _nearest_integer(x, box, inverse):
+    """rint(x / box), mostly without dividing.
+
+    x * (1 / box) is within 2^-50 (|q| + 1) of the quotient q, so both round alike unless that close
+    to a half-integer (then divide).
+    """
+    q = x * inverse
+    n = np.rint(q)
+    if abs(abs(q - n) - 0.5) <= 2.0**-47 * (abs(q) + 1.0):
+        n = np.rint(x / box)
+    return n
 
 
 @kernel
