@@ -536,6 +536,7 @@ def _bin_pairs(
     """
     size = order.shape[0]
     rank = np.full(size, -1, dtype=np.int64)
+    n_seen = np.zeros(size, dtype=np.int64)
     owned[:] = 0
     visited = 0
     for p in range(owner.shape[0]):
@@ -546,16 +547,15 @@ def _bin_pairs(
             owned[visited, 0] = p
             visited += 1
         owned[rank[a], 1] = p + 1
+        n_seen[neighbour[p]] += 1
     for a in range(size):
         if rank[a] < 0:
             rank[a] = visited
             order[visited] = a
             visited += 1
-    first[:] = 0
-    for p in range(neighbour.shape[0]):
-        first[rank[neighbour[p]] + 1] += 1
+    first[0] = 0
     for r in range(size):
-        first[r + 1] += first[r]
+        first[r + 1] = first[r] + n_seen[order[r]]
     cursor = first[:-1].copy()
     rad = k // 2
     spare = k * k
@@ -708,13 +708,15 @@ def _observe_grid(position, cos, sin, n_agents, cells, side, torus, out):
         own_re = np.float32((1.0 - 2.0**-20) * cos[a])
         own_im = np.float32((2.0**-20 - 1.0) * sin[a])
         for i in range(k):
+            source, target = padded[b, row + i, col:], out[a, i]  # k cells of the window's row i
             for j in range(k):
-                out[a, i, j, 0] = padded[b, row + i, col + j, 0]
-                mean_cos, mean_sin = padded[b, row + i, col + j, 1], padded[b, row + i, col + j, 2]
-                out[a, i, j, 1] = _fma32(mean_cos, own_re, -(mean_sin * own_im))
-                out[a, i, j, 2] = _fma32(mean_cos, own_im, mean_sin * own_re)
-                if walls:
-                    out[a, i, j, 3] = padded[b, row + i, col + j, 3]
+                target[j, 0] = source[j, 0]
+                mean_cos, mean_sin = source[j, 1], source[j, 2]
+                target[j, 1] = _fma32(mean_cos, own_re, -(mean_sin * own_im))
+                target[j, 2] = _fma32(mean_cos, own_im, mean_sin * own_re)
+            if walls:
+                for j in range(k):
+                    target[j, 3] = source[j, 3]
         # The agent is not its own neighbour: its centre cell holds the others of its world cell only.
         others = count[c] - 1.0
         inverse = 1.0 / max(others, 1.0)
