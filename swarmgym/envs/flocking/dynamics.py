@@ -526,7 +526,8 @@ def _bin_pairs(
     viewer's frame when ``rotate`` (ahead, right), it falls in cell (k//2 - u) * k + (k//2 + w) with
     u = floor(ahead / cell_size + 1/2), w = floor(right / cell_size + 1/2) (:func:`_cell_of`), or in
     one of 4 spare cells k * k + (p mod 4) when outside the window or not closer than ``cut`` (no
-    branch, and no chain of additions into one spare cell).
+    branch, and no chain of additions into one spare cell). C and S are the very products each end
+    summed before (x * y = y * x exactly), so computed once per pair.
 
     ``binned[p]`` = (owner's cell, C, S, neighbour's cell), cells as exact floats, in pair order. The
     search lists the pairs owner by owner, so the pairs an agent owns are one run: the r-th agent
