@@ -266,21 +266,11 @@ class FlockingModel(SwarmModel):
             turn = self.turn_angles[actions]
             state.last_action = np.eye(self.action_dim, dtype=np.float32)[actions]
         heading = state.heading + turn + noise
-        position = state.position + cfg.speed * np.stack([np.cos(heading), np.sin(heading)], axis=-1)
-        box = self.box
-        if cfg.torus:
-            position %= box
-            position[position >= box] = 0.0  # -1e-17 % box rounds to box
-        else:
-            low, high = position < 0.0, position > box
-            position = np.where(low, -position, np.where(high, 2 * box - position, position))
-            position = np.clip(position, 0.0, box)
-            flip_x = low[..., 0] | high[..., 0]
-            heading = np.where(flip_x, np.pi - heading, heading)
-            heading = np.where(low[..., 1] | high[..., 1], -heading, heading)
-        state.position = position
-        state.heading = wrap_angle(heading)
-        local = Neighbourhood(state.position, state.heading, box, cfg)
+        position = np.empty(state.position.shape)
+        cos, sin = np.cos(heading), np.sin(heading)
+        _move(state.position, heading, cos, sin, cfg.speed, self.box, cfg.torus, position)
+        state.position, state.heading = position, heading
+        local = Neighbourhood(state.position, state.heading, self.box, cfg)
         state.neighbourhood, state.neighbourhood_copy = share(local, state.batch)
         return Transition(self._rewards(state, local), np.zeros(state.heading.shape, dtype=bool))
 
@@ -473,6 +463,37 @@ class FlockingModel(SwarmModel):
 
 # -- compiled kernels (bit-identical to the numpy code they replaced: same float operations, in the same
 # order; sums accumulate pair by pair in the order of the pair list, as np.bincount / np.add.at did) --
+
+
+@kernel
+def _move(position, heading, cos, sin, speed, box, torus, out):
+    """Move every agent by ``speed`` along its heading into ``out``, then wrap its heading into [-pi, pi).
+
+    On a torus positions are taken modulo L (a tiny negative x % L rounds to L, which becomes 0). In
+    a walled box an agent beyond a wall is reflected back (clipped to [0, L] if that overshoots) and
+    its heading mirrored: pi - theta across a side wall, -theta across the bottom or top, both at a
+    corner. ``heading`` (B, N) is updated in place.
+    """
+    two_pi = 2 * np.pi
+    for b in range(heading.shape[0]):
+        for a in range(heading.shape[1]):
+            x = position[b, a, 0] + speed * cos[b, a]
+            y = position[b, a, 1] + speed * sin[b, a]
+            theta = heading[b, a]
+            if torus:
+                x, y = x % box, y % box
+                x = 0.0 if x >= box else x
+                y = 0.0 if y >= box else y
+            else:
+                if x < 0.0 or x > box:
+                    theta = np.pi - theta
+                if y < 0.0 or y > box:
+                    theta = -theta
+                x = -x if x < 0.0 else (2 * box - x if x > box else x)
+                y = -y if y < 0.0 else (2 * box - y if y > box else y)
+                x, y = min(max(x, 0.0), box), min(max(y, 0.0), box)
+            out[b, a, 0], out[b, a, 1] = x, y
+            heading[b, a] = (theta + np.pi) % two_pi - np.pi  # wrap_angle
 
 
 @kernel
