@@ -19,6 +19,7 @@ minimum-image offset on a torus; for ``radius > L / 2`` only the nearest image o
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -105,11 +106,13 @@ def unique_pairs(positions: np.ndarray, box: float, torus: bool, radius: float) 
     return _pairs(owner, neighbour, offset, distance, size)
 
 
+@lru_cache(maxsize=256)
 def squared_limit(radius: float) -> float:
     """The least float64 s with sqrt(s) >= ``radius``: sqrt(s) < radius exactly when s < it.
 
     (sqrt is correctly rounded, hence monotonic.) Lets a search test squared distances and take the
-    square roots of the kept pairs only, with the very same outcome as testing the distances.
+    square roots of the kept pairs only, with the very same outcome as testing the distances. Cached:
+    an env searches with the same radius every step.
     """
     limit = radius * radius
     while np.sqrt(limit) >= radius:
