@@ -19,6 +19,7 @@ minimum-image offset on a torus; for ``radius > L / 2`` only the nearest image o
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -85,8 +86,10 @@ def unique_pairs(positions: np.ndarray, box: float, torus: bool, radius: float) 
     if torus and n_cells < 2 * reach + 1:
         reach, n_cells = 1, int(box // radius)
         if n_cells < 2 * reach + 1:  # tiny torus: the minimum-image search over one cell per copy
-            found = _copy_search(flat, n_agents, box, radius)
-            return _pairs(*found)
+            found = _copy_search(flat, n_agents, box, squared_limit(radius))
+            owner, neighbour, offset, distance, size = found
+            np.sqrt(distance[:size], out=distance[:size])
+            return _pairs(owner, neighbour, offset, distance, size)
     xs, ys, agent_of, owners, owner_key, starts, candidates = _ghost_cells(
         flat, n_agents, box, torus, reach, n_cells, 1.0 / (box / n_cells)
     )
@@ -95,10 +98,28 @@ def unique_pairs(positions: np.ndarray, box: float, torus: bool, radius: float) 
     owner, neighbour = np.empty(candidates, dtype=np.int64), np.empty(candidates, dtype=np.int64)
     offset, distance = np.empty((2, candidates)), np.empty(candidates)
     width = n_cells + 2 * reach
+    limit = squared_limit(radius)
     size = _ghost_walk(
-        xs, ys, agent_of, owners, owner_key, starts, reach, width, radius, owner, neighbour, offset, distance
+        xs, ys, agent_of, owners, owner_key, starts, reach, width, limit, owner, neighbour, offset, distance
     )
+    np.sqrt(distance[:size], out=distance[:size])  # the kept pairs' squared distances (vectorised)
     return _pairs(owner, neighbour, offset, distance, size)
+
+
+@lru_cache(maxsize=256)
+def squared_limit(radius: float) -> float:
+    """The least float64 s with sqrt(s) >= ``radius``: sqrt(s) < radius exactly when s < it.
+
+    (sqrt is correctly rounded, hence monotonic.) Lets a search test squared distances and take the
+    square roots of the kept pairs only, with the very same outcome as testing the distances. Cached:
+    an env searches with the same radius every step.
+    """
+    limit = radius * radius
+    while np.sqrt(limit) >= radius:
+        limit = np.nextafter(limit, 0.0)
+    while np.sqrt(limit) < radius:
+        limit = np.nextafter(limit, np.inf)
+    return float(limit)
 
 
 def _pairs(
@@ -125,35 +146,52 @@ def _grow(owner, neighbour, offset, distance):
 
 
 @kernel
-def _copy_search(flat, n_agents, box, radius):
+def _copy_search(flat, n_agents, box, limit):
     """Tiny tori: every pair of a copy is a candidate, offsets reduced to the minimum image.
 
-    Owners in agent order, each followed by the later agents of its copy.
+    Owners in agent order, each followed by the later agents of its copy. Like :func:`_ghost_walk`,
+    keeps squared distances below ``limit`` and writes every candidate (branch-free; the buffers
+    always have room for the owner's candidates), ``distance`` receiving squared distances.
     """
     capacity = max(1024, 8 * flat.shape[0])
     owner = np.empty(capacity, dtype=np.int64)
     neighbour = np.empty(capacity, dtype=np.int64)
     offset = np.empty((2, capacity), dtype=np.float64)
     distance = np.empty(capacity, dtype=np.float64)
+    inverse = 1.0 / box
     size = 0
     for i in range(flat.shape[0]):
         last = (i // n_agents + 1) * n_agents
+        while size + last - i - 1 > owner.shape[0]:
+            owner, neighbour, offset, distance = _grow(owner, neighbour, offset, distance)
+        x, y = flat[i, 0], flat[i, 1]
         for j in range(i + 1, last):
-            dx = flat[j, 0] - flat[i, 0]
-            dy = flat[j, 1] - flat[i, 1]
-            dx -= box * np.rint(dx / box)
-            dy -= box * np.rint(dy / box)
-            d = np.sqrt(dx * dx + dy * dy)
-            if d < radius:
-                if size == owner.shape[0]:
-                    owner, neighbour, offset, distance = _grow(owner, neighbour, offset, distance)
-                owner[size] = i
-                neighbour[size] = j
-                offset[0, size] = dx
-                offset[1, size] = dy
-                distance[size] = d
-                size += 1
+            dx = flat[j, 0] - x
+            dy = flat[j, 1] - y
+            dx -= box * _nearest_integer(dx, box, inverse)
+            dy -= box * _nearest_integer(dy, box, inverse)
+            squared = dx * dx + dy * dy
+            owner[size] = i
+            neighbour[size] = j
+            offset[0, size] = dx
+            offset[1, size] = dy
+            distance[size] = squared
+            size += squared < limit
     return owner, neighbour, offset, distance, size
+
+
+@kernel
+def _nearest_integer(x, box, inverse):
+    """rint(x / box), mostly without dividing.
+
+    x * (1 / box) is within 2^-50 (|q| + 1) of the quotient q, so both round alike unless that close
+    to a half-integer (then divide).
+    """
+    q = x * inverse
+    n = np.rint(q)
+    if abs(abs(q - n) - 0.5) <= 2.0**-47 * (abs(q) + 1.0):
+        n = np.rint(x / box)
+    return n
 
 
 @kernel
@@ -216,14 +254,18 @@ def _ghost_cells(flat, n_agents, box, torus, reach, n_cells, inverse_side):
     xs = np.empty(n_images, dtype=np.float64)
     ys = np.empty(n_images, dtype=np.float64)
     agent_of = np.empty(n_images, dtype=np.int64)
-    owners = np.empty(n_real, dtype=np.int64)
+    real = np.empty(n_images, dtype=np.bool_)
     for i in range(n_images):
         s = cursor[image_key[i]]
         cursor[image_key[i]] += 1
         xs[s], ys[s], agent_of[s] = image_x[i], image_y[i], image_agent[i]
-        if i < n_real:
-            owners[i] = s
-    owners.sort()
+        real[s] = i < n_real
+    owners = np.empty(n_real, dtype=np.int64)  # the real images' sorted indices, ascending
+    a = 0
+    for s in range(n_images):
+        if real[s]:
+            owners[a] = s
+            a += 1
     owner_key = np.empty(n_real, dtype=np.int64)
     candidates = 0
     for a in range(n_real):
@@ -238,9 +280,12 @@ def _ghost_cells(flat, n_agents, box, torus, reach, n_cells, inverse_side):
 
 @kernel
 def _ghost_walk(
-    xs, ys, agent_of, owners, owner_key, starts, reach, width, radius, owner, neighbour, offset, distance
+    xs, ys, agent_of, owners, owner_key, starts, reach, width, limit, owner, neighbour, offset, distance
 ):
-    """Test every owner's candidates (its half shell), keeping those closer than ``radius``.
+    """Test every owner's candidates (its half shell), keeping those closer than the search radius.
+
+    A candidate is kept when its squared distance is below ``limit`` (:func:`squared_limit`), and
+    ``distance`` receives the squared distance (the caller takes square roots of the kept pairs only).
 
     Owners in sorted order, each with its ``reach + 1`` runs of the sorted images in order, written from
     index 0.
@@ -262,15 +307,15 @@ def _ghost_walk(
             for j in range(first, last):
                 dx = xs[j] - x
                 dy = ys[j] - y
-                d = np.sqrt(dx * dx + dy * dy)
+                squared = dx * dx + dy * dy
                 # Branch-free: every candidate is written at the next free slot, which only advances
                 # for a kept pair (no mispredicted branch per candidate; room for all candidates).
                 owner[size] = a
                 neighbour[size] = agent_of[j]
                 offset[0, size] = dx
                 offset[1, size] = dy
-                distance[size] = d
-                size += d < radius
+                distance[size] = squared
+                size += squared < limit
     return size
 
 

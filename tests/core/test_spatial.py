@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from swarmgym.core.spatial import nearest_neighbour_distance, neighbour_pairs, unique_pairs
+from swarmgym.core.spatial import nearest_neighbour_distance, neighbour_pairs, squared_limit, unique_pairs
 
 
 def brute_pairs(pos, box, torus, radius):
@@ -71,3 +71,11 @@ def test_nearest_neighbour_distance_matches_brute_force_even_for_isolated_agents
                 d -= 10.0 * np.round(d / 10.0)
             dist = np.hypot(d[..., 0], d[..., 1]) + np.eye(30) * 1e9
             np.testing.assert_allclose(nearest[b], dist.min(axis=1))
+
+
+@pytest.mark.parametrize("radius", [1.0, 0.1, 3.111269837220809, 2.0**0.5, 7.3e-3, 1e6])
+def test_squared_limit_is_the_exact_threshold_of_sqrt(radius):
+    """The search keeps squared distances below it: exactly the pairs with sqrt(squared) < radius."""
+    limit = squared_limit(radius)
+    assert np.sqrt(limit) >= radius
+    assert np.sqrt(np.nextafter(limit, 0.0)) < radius

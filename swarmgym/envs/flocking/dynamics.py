@@ -6,14 +6,18 @@ import math
 from dataclasses import dataclass
 from functools import cached_property
 
+import numba
 import numpy as np
 from gymnasium import spaces
+from llvmlite import ir
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 from swarmgym.core.compiled import kernel
 from swarmgym.core.model import State, SwarmModel, Transition
 from swarmgym.core.rng import BatchRandom
 from swarmgym.core.spatial import Pairs, nearest_neighbour_distance, unique_pairs
-from swarmgym.core.window import lattice_windows, share, shared
+from swarmgym.core.window import share, shared
 from swarmgym.envs.flocking import metrics
 from swarmgym.envs.flocking.config import FlockingConfig
 
@@ -58,10 +62,10 @@ class Neighbourhood:
     ``config.search_radius`` (view, r and Couzin zones) once: ``unique`` (owner i, neighbour j, offset
     x_j - x_i); one pass over it (:func:`_within_r`) gives ``count`` (B*N,), the number of other agents
     within r, ``alignment_sum``, the sum of their cos(theta_j - theta_i), and ``collisions``, the
-    number of other agents closer than ``min_distance``. The ordered lists ``everyone`` / ``within_r``,
-    the heading sums ``cos_sum`` / ``sin_sum`` (agent info and metrics) and the per-agent
-    ``incidence`` (the observation) are built on first use only; ``cos``, ``sin`` (B*N,) are each
-    agent's own heading unit vector. Built from (B, N, 2) positions and (B, N) headings; ``batch`` is B.
+    number of other agents closer than ``min_distance``. The ordered lists ``everyone`` / ``within_r``
+    and the heading sums ``cos_sum`` / ``sin_sum`` (agent info and metrics) are built on first use
+    only; ``cos``, ``sin`` (B*N,) are each agent's own heading unit vector. Built from (B, N, 2)
+    positions and (B, N) headings; ``batch`` is B.
     """
 
     def __init__(self, position: np.ndarray, heading: np.ndarray, box: float, cfg: FlockingConfig):
@@ -81,19 +85,6 @@ class Neighbourhood:
         for array in (*vars(self).values(), *vars(pairs).values()):
             if isinstance(array, np.ndarray):
                 array.flags.writeable = False
-
-    @cached_property
-    def incidence(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """``(order, first, split, entry)``: each agent's unique pairs, as :func:`_incidence` lists them."""
-        pairs = self.unique
-        order = np.empty(self.size, dtype=np.int64)
-        first = np.empty(self.size + 1, dtype=np.int64)
-        split = np.empty(self.size, dtype=np.int64)
-        entry = np.empty(2 * len(pairs), dtype=np.int64)
-        _incidence(pairs.owner, pairs.neighbour, order, first, split, entry)
-        for array in (order, first, split, entry):
-            array.flags.writeable = False
-        return order, first, split, entry
 
     @cached_property
     def everyone(self) -> Pairs:
@@ -275,21 +266,11 @@ class FlockingModel(SwarmModel):
             turn = self.turn_angles[actions]
             state.last_action = np.eye(self.action_dim, dtype=np.float32)[actions]
         heading = state.heading + turn + noise
-        position = state.position + cfg.speed * np.stack([np.cos(heading), np.sin(heading)], axis=-1)
-        box = self.box
-        if cfg.torus:
-            position %= box
-            position[position >= box] = 0.0  # -1e-17 % box rounds to box
-        else:
-            low, high = position < 0.0, position > box
-            position = np.where(low, -position, np.where(high, 2 * box - position, position))
-            position = np.clip(position, 0.0, box)
-            flip_x = low[..., 0] | high[..., 0]
-            heading = np.where(flip_x, np.pi - heading, heading)
-            heading = np.where(low[..., 1] | high[..., 1], -heading, heading)
-        state.position = position
-        state.heading = wrap_angle(heading)
-        local = Neighbourhood(state.position, state.heading, box, cfg)
+        position = np.empty(state.position.shape)
+        cos, sin = np.cos(heading), np.sin(heading)
+        _move(state.position, heading, cos, sin, cfg.speed, self.box, cfg.torus, position)
+        state.position, state.heading = position, heading
+        local = Neighbourhood(state.position, state.heading, self.box, cfg)
         state.neighbourhood, state.neighbourhood_copy = share(local, state.batch)
         return Transition(self._rewards(state, local), np.zeros(state.heading.shape, dtype=bool))
 
@@ -341,13 +322,12 @@ class FlockingModel(SwarmModel):
         local = self.local(state)
         pairs = local.unique
         cut = cfg.view_radius * (1 + 1e-9)
-        order, first, split, entry = local.incidence
-        obs = np.empty((batch * n, k, k, len(self.channels)), dtype=np.float32)
-        _observe_exact(
-            order,
-            first,
-            split,
-            entry,
+        size, n_pairs = local.size, len(pairs)
+        # Scratch allocated by numpy (its allocator reuses freed memory: no fresh pages to fault in).
+        order, owned = np.empty(size, dtype=np.int64), np.empty((size, 2), dtype=np.int64)
+        first, seen = np.empty(size + 1, dtype=np.int64), np.empty(n_pairs, dtype=np.int64)
+        binned = np.empty((n_pairs, 4))
+        _bin_pairs(
             pairs.owner,
             pairs.neighbour,
             pairs.offset[:, 0],
@@ -355,59 +335,38 @@ class FlockingModel(SwarmModel):
             pairs.distance,
             local.cos,
             local.sin,
-            local.position.reshape(-1, 2),
             cut if cut < cfg.search_radius else np.inf,
             cfg.cell_size,
             cfg.rotate_view,
-            self.box,
-            obs,
+            k,
+            order,
+            owned,
+            first,
+            binned,
+            seen,
+        )
+        obs = np.empty((batch * n, k, k, len(self.channels)), dtype=np.float32)
+        position = local.position.reshape(-1, 2)
+        _observe_exact(
+            order, owned, first, binned, seen, local.cos, local.sin, position, cfg.cell_size, cfg.rotate_view,
+            self.box, obs,
         )
         return obs.reshape(batch, n, k, k, -1)
 
     def _observe_grid(self, state: FlockingState) -> np.ndarray:
-        """``view_binning="grid"``: one binning of all agents per copy, then the shared lattice crop.
+        """``view_binning="grid"``: one binning of all agents per copy, then every agent's k×k block.
 
         Means are taken per world cell before the crop (O(cells), not O(N k²)); only the agent's own
-        centre cell is corrected (itself removed), and one complex multiply turns every window into
-        headings relative to the agent's own.
+        centre cell is corrected (itself removed), and every window is turned into headings relative
+        to the agent's own, all in one compiled pass (:func:`_observe_grid`).
         """
         cfg = self.config
         batch, n = state.heading.shape
-        cells, side, k = cfg.grid_cells, cfg.grid_side, cfg.view_size
-        col = np.minimum((state.position[..., 0] / side).astype(np.intp), cells - 1)
-        row = cells - 1 - np.minimum((state.position[..., 1] / side).astype(np.intp), cells - 1)  # +y is up
-        flat = ((np.arange(batch)[:, None] * cells + row) * cells + col).ravel()
-        heading = state.heading.ravel()
-        cos, sin = np.cos(heading), np.sin(heading)
-        size = batch * cells * cells
-        count = np.bincount(flat, minlength=size).astype(np.float64)
-        cos_sum = np.bincount(flat, cos, minlength=size)
-        sin_sum = np.bincount(flat, sin, minlength=size)
-        raster = np.zeros((size, len(self.channels)), dtype=np.float32)
-        raster[:, 0] = count
-        inverse = 1.0 / np.maximum(count, 1.0)  # empty cells have zero sums
-        raster[:, 1] = cos_sum * inverse
-        raster[:, 2] = sin_sum * inverse
-        pad_value = np.zeros(len(self.channels), dtype=np.float32)
-        pad_value[3:] = 1.0  # the wall channel, outside a walled box
-        raster = raster.reshape(batch, cells, cells, -1)
-        obs = lattice_windows(raster, row, col, k, cfg.torus, pad_value=pad_value)
-        # The agent is not its own neighbour: its centre cell holds the others of its world cell only.
-        others = count[flat] - 1.0
-        inverse = 1.0 / np.maximum(others, 1.0)
-        centre = obs.reshape(batch * n, k, k, -1)[:, k // 2, k // 2]  # a view: obs is contiguous
-        centre[:, 0] = others
-        centre[:, 1] = (cos_sum[flat] - cos) * inverse
-        centre[:, 2] = (sin_sum[flat] - sin) * inverse
-        # Mean of e^{i theta_j} times e^{-i theta_i}: the relative headings, in place on a complex view.
-        # Scaling by 1 - 2^-20 (< 1e-6) keeps the float32 rounding (a few 2^-24) inside [-1, 1], so no
-        # clip pass is needed (a mean of unit vectors has modulus <= 1).
-        own = np.empty(batch * n, dtype=np.complex64)
-        own.real = (1.0 - 2.0**-20) * cos
-        own.imag = (2.0**-20 - 1.0) * sin
-        relative = obs[..., 1:3].view(np.complex64)[..., 0]
-        np.multiply(relative, own.reshape(batch, n, 1, 1), out=relative)
-        return obs
+        local = self.local(state)
+        obs = np.empty((batch * n, cfg.view_size, cfg.view_size, len(self.channels)), dtype=np.float32)
+        position = local.position.reshape(-1, 2)
+        _observe_grid(position, local.cos, local.sin, n, cfg.grid_cells, cfg.grid_side, cfg.torus, obs)
+        return obs.reshape(batch, n, cfg.view_size, cfg.view_size, -1)
 
     def metrics(self, state: FlockingState) -> dict[str, np.ndarray]:
         """Polarisation, milling, largest cluster, cluster count, nearest-neighbour distance, collisions."""
@@ -507,6 +466,37 @@ class FlockingModel(SwarmModel):
 
 
 @kernel
+def _move(position, heading, cos, sin, speed, box, torus, out):
+    """Move every agent by ``speed`` along its heading into ``out``, then wrap its heading into [-pi, pi).
+
+    On a torus positions are taken modulo L (a tiny negative x % L rounds to L, which becomes 0). In
+    a walled box an agent beyond a wall is reflected back (clipped to [0, L] if that overshoots) and
+    its heading mirrored: pi - theta across a side wall, -theta across the bottom or top, both at a
+    corner. ``heading`` (B, N) is updated in place.
+    """
+    two_pi = 2 * np.pi
+    for b in range(heading.shape[0]):
+        for a in range(heading.shape[1]):
+            x = position[b, a, 0] + speed * cos[b, a]
+            y = position[b, a, 1] + speed * sin[b, a]
+            theta = heading[b, a]
+            if torus:
+                x, y = x % box, y % box
+                x = 0.0 if x >= box else x
+                y = 0.0 if y >= box else y
+            else:
+                if x < 0.0 or x > box:
+                    theta = np.pi - theta
+                if y < 0.0 or y > box:
+                    theta = -theta
+                x = -x if x < 0.0 else (2 * box - x if x > box else x)
+                y = -y if y < 0.0 else (2 * box - y if y > box else y)
+                x, y = min(max(x, 0.0), box), min(max(y, 0.0), box)
+            out[b, a, 0], out[b, a, 1] = x, y
+            heading[b, a] = (theta + np.pi) % two_pi - np.pi  # wrap_angle
+
+
+@kernel
 def _within_r(owner, neighbour, distance, cos, sin, radius, min_distance, size):
     """Per agent: others within ``radius`` (count), sum of their cos(theta_j - theta_i), collisions.
 
@@ -547,109 +537,106 @@ def _rewards(
 
 
 @kernel
-def _incidence(owner, neighbour, order, first, split, entry):
-    """Each agent's unique pairs: those it owns, then those it is the neighbour of, both in pair order.
+def _bin_pairs(
+    owner, neighbour, dx, dy, distance, cos, sin, cut, cell_size, rotate, k, order, owned, first, binned, seen
+):
+    """Each unique pair's cell in both ends' k×k windows, and each agent's pairs, for :func:`_observe_exact`.
 
-    Agents come in the order they first appear in the pair list (``order``, then the agents without
-    pairs): the r-th agent ``order[r]`` owns the pairs ``entry[first[r] : split[r]]`` and is the
-    neighbour in ``entry[split[r] : first[r + 1]]``.
+    A pair is seen by its owner i at (dx, dy) = x_j - x_i with relative heading (C, S) =
+    (cos, sin)(theta_j - theta_i) and by its neighbour j at -(dx, dy) with (C, -S); turned into the
+    viewer's frame when ``rotate`` (ahead, right), it falls in cell (k//2 - u) * k + (k//2 + w) with
+    u = floor(ahead / cell_size + 1/2), w = floor(right / cell_size + 1/2) (:func:`_cell_of`), or in
+    one of 4 spare cells k * k + (p mod 4) when outside the window or not closer than ``cut`` (no
+    branch, and no chain of additions into one spare cell). C and S are the very products each end
+    summed before (x * y = y * x exactly), so computed once per pair.
 
-    The pair list comes owner by owner in space-filling order, so visiting agents in this order reads
-    the pairs (and writes these lists) almost sequentially.
+    ``binned[p]`` = (owner's cell, C, S, neighbour's cell), cells as exact floats, in pair order. The
+    search lists the pairs owner by owner, so the pairs an agent owns are one run: the r-th agent
+    ``order[r]`` (owners as they first appear, then the other agents) owns the pairs
+    ``owned[r, 0] : owned[r, 1]``. ``seen[first[r] : first[r + 1]]`` are the pairs it is the
+    neighbour of, in pair order (a counting sort by its rank).
     """
-    size = split.shape[0]
+    size = order.shape[0]
     rank = np.full(size, -1, dtype=np.int64)
+    n_seen = np.zeros(size, dtype=np.int64)
+    owned[:] = 0
     visited = 0
     for p in range(owner.shape[0]):
-        for a in (owner[p], neighbour[p]):
-            if rank[a] < 0:
-                rank[a] = visited
-                order[visited] = a
-                visited += 1
+        a = owner[p]
+        if rank[a] < 0:
+            rank[a] = visited
+            order[visited] = a
+            owned[visited, 0] = p
+            visited += 1
+        owned[rank[a], 1] = p + 1
+        n_seen[neighbour[p]] += 1
     for a in range(size):
         if rank[a] < 0:
             rank[a] = visited
             order[visited] = a
             visited += 1
-    owned = np.zeros(size, dtype=np.int64)
-    seen = np.zeros(size, dtype=np.int64)
-    for p in range(owner.shape[0]):
-        owned[rank[owner[p]]] += 1
-        seen[rank[neighbour[p]]] += 1
     first[0] = 0
     for r in range(size):
-        split[r] = first[r] + owned[r]
-        first[r + 1] = split[r] + seen[r]
-    own_cursor = first[:-1].copy()
-    seen_cursor = split.copy()
+        first[r + 1] = first[r] + n_seen[order[r]]
+    cursor = first[:-1].copy()
+    rad = k // 2
+    spare = k * k
+    scale = 1.0 / cell_size
     for p in range(owner.shape[0]):
-        r = rank[owner[p]]
-        entry[own_cursor[r]] = p
-        own_cursor[r] += 1
-        r = rank[neighbour[p]]
-        entry[seen_cursor[r]] = p
-        seen_cursor[r] += 1
+        i, j = owner[p], neighbour[p]
+        cos_i, sin_i, cos_j, sin_j = cos[i], sin[i], cos[j], sin[j]
+        near = distance[p] < cut
+        if rotate:
+            right, ahead = dx[p] * sin_i - dy[p] * cos_i, dx[p] * cos_i + dy[p] * sin_i
+        else:
+            right, ahead = dx[p], dy[p]
+        u, w = _cell_of(ahead, right, cell_size, scale)
+        inside = (abs(u) <= rad) & (abs(w) <= rad) & near
+        cell = (rad - u) * k + (rad + w)
+        binned[p, 0] = cell if inside else spare + (p & 3)
+        binned[p, 1] = cos_j * cos_i + sin_j * sin_i
+        binned[p, 2] = sin_j * cos_i - cos_j * sin_i
+        if rotate:
+            right, ahead = dy[p] * cos_j - dx[p] * sin_j, -(dx[p] * cos_j + dy[p] * sin_j)
+        else:
+            right, ahead = -dx[p], -dy[p]
+        u, w = _cell_of(ahead, right, cell_size, scale)
+        inside = (abs(u) <= rad) & (abs(w) <= rad) & near
+        cell = (rad - u) * k + (rad + w)
+        binned[p, 3] = cell if inside else spare + (p & 3)
+        e = cursor[rank[j]]
+        cursor[rank[j]] += 1
+        seen[e] = p
 
 
 @kernel
-def _observe_exact(
-    order, first, split, entry, owner, neighbour, dx, dy, distance, cos, sin, position, cut, cell_size,
-    rotate, box, out,
-):
-    """The exact view: every agent's pairs closer than ``cut`` binned into its k×k window ``out``.
+def _observe_exact(order, owned, first, binned, seen, cos, sin, position, cell_size, rotate, box, out):
+    """The exact view: every agent's pairs, binned by :func:`_bin_pairs`, summed into its window ``out``.
 
-    Each unordered pair is seen from both ends: by its owner i at (dx, dy) = x_j - x_i with relative
-    heading (cos, sin)(theta_j - theta_i), by its neighbour j at -(dx, dy) with (cos, -sin); turned
-    into the viewer's frame with ``rotate`` (ahead, right). Cell (k//2 - u, k//2 + w) with u =
-    floor(ahead / cell_size + 1/2), w = floor(right / cell_size + 1/2); pairs outside the window are
-    dropped. Per cell: the count, then the mean cos and sin (float64 sums over the owned pairs then the
-    seen ones, in pair order, times 1 / max(count, 1)), as float32. A fourth channel of ``out``
-    (walls) is 1 where the cell's centre lies outside the box [0, box]².
+    Per cell: the count, then the mean cos and sin of the relative headings (float64 sums over the
+    pairs the agent owns, then over those it is the neighbour of, in pair order, times
+    1 / max(count, 1)), as float32. A fourth channel of ``out`` (walls) is 1 where the cell's centre
+    lies outside the box [0, box]².
     """
     k = out.shape[1]
     rad = k // 2
     walls = out.shape[3] > 3
-    cells = np.zeros((k * k, 3))
+    cells = np.zeros((k * k + 4, 3))  # and the spare cells
     for r in range(order.shape[0]):
         a = order[r]
         cells[:] = 0.0
+        for p in range(owned[r, 0], owned[r, 1]):
+            c = np.int64(binned[p, 0])
+            cells[c, 0] += 1.0
+            cells[c, 1] += binned[p, 1]
+            cells[c, 2] += binned[p, 2]
+        for e in range(first[r], first[r + 1]):
+            p = seen[e]
+            c = np.int64(binned[p, 3])
+            cells[c, 0] += 1.0
+            cells[c, 1] += binned[p, 1]
+            cells[c, 2] -= binned[p, 2]
         own_cos, own_sin = cos[a], sin[a]
-        for e in range(first[r], split[r]):  # a = i sees j at x_j - x_i
-            p = entry[e]
-            if not distance[p] < cut:
-                continue
-            j = neighbour[p]
-            their_cos, their_sin = cos[j], sin[j]
-            if rotate:
-                right = dx[p] * own_sin - dy[p] * own_cos
-                ahead = dx[p] * own_cos + dy[p] * own_sin
-            else:
-                right, ahead = dx[p], dy[p]
-            u = np.floor(ahead / cell_size + 0.5)
-            w = np.floor(right / cell_size + 0.5)
-            if abs(u) <= rad and abs(w) <= rad:
-                c = int((rad - u) * k + (rad + w))
-                cells[c, 0] += 1.0
-                cells[c, 1] += their_cos * own_cos + their_sin * own_sin
-                cells[c, 2] += their_sin * own_cos - their_cos * own_sin
-        for e in range(split[r], first[r + 1]):  # a = j sees i at x_i - x_j
-            p = entry[e]
-            if not distance[p] < cut:
-                continue
-            i = owner[p]
-            their_cos, their_sin = cos[i], sin[i]  # the pair's owner is the one seen here
-            if rotate:
-                right = dy[p] * own_cos - dx[p] * own_sin
-                ahead = -(dx[p] * own_cos + dy[p] * own_sin)
-            else:
-                right, ahead = -dx[p], -dy[p]
-            u = np.floor(ahead / cell_size + 0.5)
-            w = np.floor(right / cell_size + 0.5)
-            if abs(u) <= rad and abs(w) <= rad:
-                c = int((rad - u) * k + (rad + w))
-                cells[c, 0] += 1.0
-                cells[c, 1] += own_cos * their_cos + own_sin * their_sin
-                cells[c, 2] -= own_sin * their_cos - own_cos * their_sin
         for row in range(k):
             for col in range(k):
                 c = row * k + col
@@ -670,3 +657,112 @@ def _observe_exact(
                     else:
                         x, y = position[a, 0] + right, position[a, 1] + ahead
                     out[a, row, col, 3] = 1.0 if (x < 0 or x > box or y < 0 or y > box) else 0.0
+
+
+@kernel
+def _cell_of(ahead, right, cell_size, scale):
+    """(floor(ahead / cell_size + 1/2), floor(right / cell_size + 1/2)), mostly without dividing.
+
+    With ``scale`` = 1 / cell_size, t = x * scale + 1/2 is within 2^-49 (|t| + 1) of the divided
+    value (a few roundings of relative size 2^-53), so both floor alike unless t lies closer than
+    that to an integer: then (rarely) divide.
+    """
+    t_u = ahead * scale + 0.5
+    t_w = right * scale + 0.5
+    u, w = np.floor(t_u), np.floor(t_w)
+    margin_u = min(t_u - u, u + 1.0 - t_u) - 2.0**-47 * (abs(t_u) + 1.0)
+    margin_w = min(t_w - w, w + 1.0 - t_w) - 2.0**-47 * (abs(t_w) + 1.0)
+    if min(margin_u, margin_w) <= 0.0:
+        u = np.floor(ahead / cell_size + 0.5)
+        w = np.floor(right / cell_size + 0.5)
+    return u, w
+
+
+@kernel
+def _observe_grid(position, cos, sin, n_agents, cells, side, torus, out):
+    """``view_binning="grid"``: every agent binned into its copy's world grid, then its k×k block of cells.
+
+    Cell (row, col) of copy b holds the agents with col = min(floor(x / side), cells - 1) and row =
+    cells - 1 - min(floor(y / side), cells - 1) (+y is up): their count and mean (cos, sin) (float64
+    sums in agent order, as np.bincount, times 1 / max(count, 1), as float32). The grid is padded by
+    k // 2 cells (wrapped on a torus; beyond walls empty, with the wall channel 1), so an agent's
+    window is k runs of k cells; its centre cell holds the others of its cell only (itself removed).
+    Each mean (c, s) is then turned into the agent's frame as the complex64 product
+    (c + i s)(cos + i (-sin)) scaled by 1 - 2^-20 (the float32 rounding then stays inside [-1, 1]),
+    rounded as numpy's complex64 multiply rounds it (:func:`_fma32`).
+    """
+    size = cos.shape[0]
+    batch = size // n_agents
+    k = out.shape[1]
+    rad = k // 2
+    walls = out.shape[3] > 3
+    own_cell = np.empty(size, dtype=np.int64)
+    count = np.zeros(batch * cells * cells)
+    cos_sum = np.zeros(batch * cells * cells)
+    sin_sum = np.zeros(batch * cells * cells)
+    for a in range(size):
+        col = min(np.int64(position[a, 0] / side), cells - 1)
+        row = cells - 1 - min(np.int64(position[a, 1] / side), cells - 1)
+        c = ((a // n_agents) * cells + row) * cells + col
+        own_cell[a] = c
+        count[c] += 1.0
+        cos_sum[c] += cos[a]
+        sin_sum[c] += sin[a]
+    wide = cells + 2 * rad
+    padded = np.zeros((batch, wide, wide, 4), dtype=np.float32)
+    for b in range(batch):
+        for r in range(wide):
+            for q in range(wide):
+                row, col = r - rad, q - rad
+                if torus:
+                    row, col = row % cells, col % cells
+                elif not (0 <= row < cells and 0 <= col < cells):
+                    padded[b, r, q, 3] = 1.0
+                    continue
+                c = (b * cells + row) * cells + col
+                inverse = 1.0 / max(count[c], 1.0)  # empty cells have zero sums
+                padded[b, r, q, 0] = count[c]
+                padded[b, r, q, 1] = cos_sum[c] * inverse
+                padded[b, r, q, 2] = sin_sum[c] * inverse
+    for a in range(size):
+        c = own_cell[a]
+        b, row, col = a // n_agents, (c // cells) % cells, c % cells
+        own_re = np.float32((1.0 - 2.0**-20) * cos[a])
+        own_im = np.float32((2.0**-20 - 1.0) * sin[a])
+        for i in range(k):
+            source, target = padded[b, row + i, col:], out[a, i]  # k cells of the window's row i
+            for j in range(k):
+                target[j, 0] = source[j, 0]
+                mean_cos, mean_sin = source[j, 1], source[j, 2]
+                target[j, 1] = _fma32(mean_cos, own_re, -(mean_sin * own_im))
+                target[j, 2] = _fma32(mean_cos, own_im, mean_sin * own_re)
+            if walls:
+                for j in range(k):
+                    target[j, 3] = source[j, 3]
+        # The agent is not its own neighbour: its centre cell holds the others of its world cell only.
+        others = count[c] - 1.0
+        inverse = 1.0 / max(others, 1.0)
+        out[a, rad, rad, 0] = others
+        mean_cos = np.float32((cos_sum[c] - cos[a]) * inverse)
+        mean_sin = np.float32((sin_sum[c] - sin[a]) * inverse)
+        out[a, rad, rad, 1] = _fma32(mean_cos, own_re, -(mean_sin * own_im))
+        out[a, rad, rad, 2] = _fma32(mean_cos, own_im, mean_sin * own_re)
+
+
+@intrinsic
+def _fma32(typingctx, x, y, z):
+    """float32 x * y + z rounded once (LLVM's fma: one instruction, exact, never fastmath's licence).
+
+    numpy's complex64 multiply is (a_r b_r - a_i b_i) + i (a_r b_i + a_i b_r) with each first
+    product fused: fma(a_r, b_r, -(a_i b_i)), fma(a_r, b_i, a_i b_r), all float32. Emulating it in
+    float64 rounds twice (off in the last bit about once per million products).
+    """
+
+    def codegen(context, builder, signature, args):
+        float32 = ir.FloatType()
+        fma = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(float32, [float32] * 3), "llvm.fma.f32"
+        )
+        return builder.call(fma, args)
+
+    return numba.float32(numba.float32, numba.float32, numba.float32), codegen
