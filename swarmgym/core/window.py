@@ -7,9 +7,9 @@ Two entry points, one output convention: (B, N, k, k[, C]), channels last, centr
   quarter-turned pages, so every window row is a contiguous run of cells; one compiled kernel then
   copies every agent's k rows (cells as opaque words, all channels at once) and writes the constant
   windows (e.g. of agents out of play) directly: no per-agent Python, no index arrays.
-- Continuous agents are binned into the same k×k grid of cells either exactly, pair by pair in the
-  agent's frame (flocking's compiled exact-view kernel), or via a world grid of cells cropped by
-  :func:`lattice_windows` (flocking's ``view_binning="grid"``).
+- Continuous agents are binned into the same k×k grid of cells by flocking's own compiled kernels:
+  exactly, pair by pair in the agent's frame, or via a world grid of cells cropped around each agent
+  (``view_binning="grid"``).
 
 Window orientation: row 0 is "ahead" (up in world-aligned lattice windows, the facing direction when
 rotated), column 0 is the agent's left.

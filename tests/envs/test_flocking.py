@@ -371,24 +371,3 @@ def test_grid_binning_needs_a_world_aligned_view():
         swarmgym.make_model("flocking_v0", view_binning="grid")
     with pytest.raises(ValueError, match="view_binning"):
         swarmgym.make_model("flocking_v0", view_binning="nearest", rotate_view=False)
-
-
-def test_fused_multiply_add_rounds_as_numpy_complex64_multiply():
-    """The grid view turns headings with ``_fma32``, which must round as numpy's complex64 product."""
-    import numba
-
-    from swarmgym.envs.flocking.dynamics import _fma32
-
-    @numba.njit
-    def multiply(a, b, out):
-        for t in range(a.shape[0]):
-            out[t, 0] = _fma32(a[t, 0], b[t, 0], -(a[t, 1] * b[t, 1]))
-            out[t, 1] = _fma32(a[t, 0], b[t, 1], a[t, 1] * b[t, 0])
-
-    rng = np.random.default_rng(0)
-    a, b = (rng.uniform(-1, 1, (200_000, 2)).astype(np.float32) for _ in range(2))
-    a[::3] *= np.float32(2.0**-30)  # widely apart exponents: where rounding twice would show
-    out = np.empty_like(a)
-    multiply(a, b, out)
-    expected = a.view(np.complex64)[:, 0] * b.view(np.complex64)[:, 0]
-    np.testing.assert_array_equal(out.view(np.complex64)[:, 0].view(np.uint64), expected.view(np.uint64))

@@ -6,14 +6,10 @@ import math
 from dataclasses import dataclass
 from functools import cached_property
 
-import numba
 import numpy as np
 from gymnasium import spaces
-from llvmlite import ir
-from numba.core import cgutils
-from numba.extending import intrinsic
 
-from swarmgym.core.compiled import kernel
+from swarmgym.core.compiled import fma32, kernel
 from swarmgym.core.model import State, SwarmModel, Transition
 from swarmgym.core.rng import BatchRandom
 from swarmgym.core.spatial import Pairs, nearest_neighbour_distance, unique_pairs
@@ -689,7 +685,7 @@ def _observe_grid(position, cos, sin, n_agents, cells, side, torus, out):
     window is k runs of k cells; its centre cell holds the others of its cell only (itself removed).
     Each mean (c, s) is then turned into the agent's frame as the complex64 product
     (c + i s)(cos + i (-sin)) scaled by 1 - 2^-20 (the float32 rounding then stays inside [-1, 1]),
-    rounded as numpy's complex64 multiply rounds it (:func:`_fma32`).
+    rounded as numpy's complex64 multiply rounds it (:func:`fma32`).
     """
     size = cos.shape[0]
     batch = size // n_agents
@@ -734,8 +730,8 @@ def _observe_grid(position, cos, sin, n_agents, cells, side, torus, out):
             for j in range(k):
                 target[j, 0] = source[j, 0]
                 mean_cos, mean_sin = source[j, 1], source[j, 2]
-                target[j, 1] = _fma32(mean_cos, own_re, -(mean_sin * own_im))
-                target[j, 2] = _fma32(mean_cos, own_im, mean_sin * own_re)
+                target[j, 1] = fma32(mean_cos, own_re, -(mean_sin * own_im))
+                target[j, 2] = fma32(mean_cos, own_im, mean_sin * own_re)
             if walls:
                 for j in range(k):
                     target[j, 3] = source[j, 3]
@@ -745,24 +741,5 @@ def _observe_grid(position, cos, sin, n_agents, cells, side, torus, out):
         out[a, rad, rad, 0] = others
         mean_cos = np.float32((cos_sum[c] - cos[a]) * inverse)
         mean_sin = np.float32((sin_sum[c] - sin[a]) * inverse)
-        out[a, rad, rad, 1] = _fma32(mean_cos, own_re, -(mean_sin * own_im))
-        out[a, rad, rad, 2] = _fma32(mean_cos, own_im, mean_sin * own_re)
-
-
-@intrinsic
-def _fma32(typingctx, x, y, z):
-    """float32 x * y + z rounded once (LLVM's fma: one instruction, exact, never fastmath's licence).
-
-    numpy's complex64 multiply is (a_r b_r - a_i b_i) + i (a_r b_i + a_i b_r) with each first
-    product fused: fma(a_r, b_r, -(a_i b_i)), fma(a_r, b_i, a_i b_r), all float32. Emulating it in
-    float64 rounds twice (off in the last bit about once per million products).
-    """
-
-    def codegen(context, builder, signature, args):
-        float32 = ir.FloatType()
-        fma = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(float32, [float32] * 3), "llvm.fma.f32"
-        )
-        return builder.call(fma, args)
-
-    return numba.float32(numba.float32, numba.float32, numba.float32), codegen
+        out[a, rad, rad, 1] = fma32(mean_cos, own_re, -(mean_sin * own_im))
+        out[a, rad, rad, 2] = fma32(mean_cos, own_im, mean_sin * own_re)
