@@ -321,8 +321,10 @@ class FlockingModel(SwarmModel):
         size, n_pairs = local.size, len(pairs)
         # Scratch allocated by numpy (its allocator reuses freed memory: no fresh pages to fault in).
         order, owned = np.empty(size, dtype=np.int64), np.empty((size, 2), dtype=np.int64)
-        first, seen = np.empty(size + 1, dtype=np.int64), np.empty(n_pairs, dtype=np.int64)
-        binned = np.empty((n_pairs, 4))
+        first = np.empty(size + 1, dtype=np.int64)
+        if size >= 2**31:  # int32 records (one (B*N, k, k) float32 channel alone would be 8 GiB+ here)
+            raise ValueError(f"the exact view supports fewer than 2**31 agents in all copies, got {size}")
+        mine, theirs = np.empty((n_pairs, 2), dtype=np.int32), np.empty((n_pairs, 2), dtype=np.int32)
         _bin_pairs(
             pairs.owner,
             pairs.neighbour,
@@ -338,13 +340,13 @@ class FlockingModel(SwarmModel):
             order,
             owned,
             first,
-            binned,
-            seen,
+            mine,
+            theirs,
         )
         obs = np.empty((batch * n, k, k, len(self.channels)), dtype=np.float32)
         position = local.position.reshape(-1, 2)
         _observe_exact(
-            order, owned, first, binned, seen, local.cos, local.sin, position, cfg.cell_size, cfg.rotate_view,
+            order, owned, first, mine, theirs, local.cos, local.sin, position, cfg.cell_size, cfg.rotate_view,
             self.box, obs,
         )
         return obs.reshape(batch, n, k, k, -1)
@@ -534,23 +536,24 @@ def _rewards(
 
 @kernel
 def _bin_pairs(
-    owner, neighbour, dx, dy, distance, cos, sin, cut, cell_size, rotate, k, order, owned, first, binned, seen
+    owner, neighbour, dx, dy, distance, cos, sin, cut, cell_size, rotate, k, order, owned, first, mine, theirs
 ):
-    """Each unique pair's cell in both ends' k×k windows, and each agent's pairs, for :func:`_observe_exact`.
+    """Each unique pair's cell in both ends' k×k windows, grouped by viewer, for :func:`_observe_exact`.
 
     A pair is seen by its owner i at (dx, dy) = x_j - x_i with relative heading (C, S) =
     (cos, sin)(theta_j - theta_i) and by its neighbour j at -(dx, dy) with (C, -S); turned into the
     viewer's frame when ``rotate`` (ahead, right), it falls in cell (k//2 - u) * k + (k//2 + w) with
     u = floor(ahead / cell_size + 1/2), w = floor(right / cell_size + 1/2) (:func:`_cell_of`), or in
     one of 4 spare cells k * k + (p mod 4) when outside the window or not closer than ``cut`` (no
-    branch, and no chain of additions into one spare cell). C and S are the very products each end
-    summed before (x * y = y * x exactly), so computed once per pair.
+    branch, and no chain of additions into one spare cell).
 
-    ``binned[p]`` = (owner's cell, C, S, neighbour's cell), cells as exact floats, in pair order. The
-    search lists the pairs owner by owner, so the pairs an agent owns are one run: the r-th agent
-    ``order[r]`` (owners as they first appear, then the other agents) owns the pairs
-    ``owned[r, 0] : owned[r, 1]``. ``seen[first[r] : first[r + 1]]`` are the pairs it is the
-    neighbour of, in pair order (a counting sort by its rank).
+    A record is (the other end, the cell), int32 (8 bytes: the one scattered write per pair stays
+    cheap); (C, S) are recomputed by :func:`_observe_exact` from the two ends' cos and sin, the very
+    same products (x * y = y * x exactly). The search lists the pairs owner by owner, so the pairs an
+    agent owns are one run: the r-th agent ``order[r]`` (owners as they first appear, then the other
+    agents) owns the pairs ``owned[r, 0] : owned[r, 1]``, whose records are ``mine[p]``. Its records
+    as a neighbour are ``theirs[first[r] : first[r + 1]]``, in pair order (a counting sort by its
+    rank), written here so that :func:`_observe_exact` reads both lists front to back.
     """
     size = order.shape[0]
     rank = np.full(size, -1, dtype=np.int64)
@@ -574,7 +577,9 @@ def _bin_pairs(
     first[0] = 0
     for r in range(size):
         first[r + 1] = first[r] + n_seen[order[r]]
-    cursor = first[:-1].copy()
+    cursor = n_seen  # reused: agent a's next slot in ``theirs``
+    for r in range(size):
+        cursor[order[r]] = first[r]
     rad = k // 2
     spare = k * k
     scale = 1.0 / cell_size
@@ -589,9 +594,8 @@ def _bin_pairs(
         u, w = _cell_of(ahead, right, cell_size, scale)
         inside = (abs(u) <= rad) & (abs(w) <= rad) & near
         cell = (rad - u) * k + (rad + w)
-        binned[p, 0] = cell if inside else spare + (p & 3)
-        binned[p, 1] = cos_j * cos_i + sin_j * sin_i
-        binned[p, 2] = sin_j * cos_i - cos_j * sin_i
+        mine[p, 0] = j
+        mine[p, 1] = cell if inside else spare + (p & 3)
         if rotate:
             right, ahead = dy[p] * cos_j - dx[p] * sin_j, -(dx[p] * cos_j + dy[p] * sin_j)
         else:
@@ -599,14 +603,14 @@ def _bin_pairs(
         u, w = _cell_of(ahead, right, cell_size, scale)
         inside = (abs(u) <= rad) & (abs(w) <= rad) & near
         cell = (rad - u) * k + (rad + w)
-        binned[p, 3] = cell if inside else spare + (p & 3)
-        e = cursor[rank[j]]
-        cursor[rank[j]] += 1
-        seen[e] = p
+        e = cursor[j]
+        cursor[j] = e + 1
+        theirs[e, 0] = i
+        theirs[e, 1] = cell if inside else spare + (p & 3)
 
 
 @kernel
-def _observe_exact(order, owned, first, binned, seen, cos, sin, position, cell_size, rotate, box, out):
+def _observe_exact(order, owned, first, mine, theirs, cos, sin, position, cell_size, rotate, box, out):
     """The exact view: every agent's pairs, binned by :func:`_bin_pairs`, summed into its window ``out``.
 
     Per cell: the count, then the mean cos and sin of the relative headings (float64 sums over the
@@ -621,18 +625,17 @@ def _observe_exact(order, owned, first, binned, seen, cos, sin, position, cell_s
     for r in range(order.shape[0]):
         a = order[r]
         cells[:] = 0.0
+        cos_a, sin_a = cos[a], sin[a]
         for p in range(owned[r, 0], owned[r, 1]):
-            c = np.int64(binned[p, 0])
+            j, c = mine[p, 0], mine[p, 1]
             cells[c, 0] += 1.0
-            cells[c, 1] += binned[p, 1]
-            cells[c, 2] += binned[p, 2]
+            cells[c, 1] += cos[j] * cos_a + sin[j] * sin_a
+            cells[c, 2] += sin[j] * cos_a - cos[j] * sin_a
         for e in range(first[r], first[r + 1]):
-            p = seen[e]
-            c = np.int64(binned[p, 3])
+            i, c = theirs[e, 0], theirs[e, 1]
             cells[c, 0] += 1.0
-            cells[c, 1] += binned[p, 1]
-            cells[c, 2] -= binned[p, 2]
-        own_cos, own_sin = cos[a], sin[a]
+            cells[c, 1] += cos_a * cos[i] + sin_a * sin[i]
+            cells[c, 2] -= sin_a * cos[i] - cos_a * sin[i]
         for row in range(k):
             for col in range(k):
                 c = row * k + col
@@ -648,8 +651,8 @@ def _observe_exact(order, owned, first, binned, seen, cos, sin, position, cell_s
                 if walls:
                     ahead, right = (rad - row) * cell_size, (col - rad) * cell_size
                     if rotate:
-                        x = position[a, 0] + (ahead * own_cos + right * own_sin)
-                        y = position[a, 1] + (ahead * own_sin - right * own_cos)
+                        x = position[a, 0] + (ahead * cos_a + right * sin_a)
+                        y = position[a, 1] + (ahead * sin_a - right * cos_a)
                     else:
                         x, y = position[a, 0] + right, position[a, 1] + ahead
                     out[a, row, col, 3] = 1.0 if (x < 0 or x > box or y < 0 or y > box) else 0.0
