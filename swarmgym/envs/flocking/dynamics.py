@@ -640,14 +640,10 @@ def _observe_exact(order, owned, first, mine, theirs, cos, sin, position, cell_s
             for col in range(k):
                 c = row * k + col
                 n = cells[c, 0]
+                inverse = 1.0 / max(n, 1.0)  # no branch: which cells are empty is data, hard to predict
                 out[a, row, col, 0] = n
-                if n > 1.0:
-                    inverse = 1.0 / n
-                    out[a, row, col, 1] = cells[c, 1] * inverse
-                    out[a, row, col, 2] = cells[c, 2] * inverse
-                else:  # x * (1 / max(n, 1)) = x
-                    out[a, row, col, 1] = cells[c, 1]
-                    out[a, row, col, 2] = cells[c, 2]
+                out[a, row, col, 1] = cells[c, 1] * inverse
+                out[a, row, col, 2] = cells[c, 2] * inverse
                 if walls:
                     ahead, right = (rad - row) * cell_size, (col - rad) * cell_size
                     if rotate:
