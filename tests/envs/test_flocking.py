@@ -132,6 +132,17 @@ def test_rotated_view_puts_a_neighbour_ahead_in_row_zero_side():
     np.testing.assert_allclose(obs[2, 3, 1:], [1.0, 0.0], atol=1e-12)
 
 
+@pytest.mark.parametrize("field", ["position", "heading"])
+def test_observation_follows_a_state_changed_in_place(field):
+    model = swarmgym.make_model("flocking_v0", n_agents=30, density=3.0)
+    state = model.reset(BatchRandom.from_seeds([0]))
+    before = model.observe(state)  # from the neighbour search stored by reset
+    getattr(state, field)[0, 0] += 0.5
+    fresh = model.observe(state_of(state.position.copy(), state.heading.copy()))
+    assert not np.array_equal(fresh, before)
+    np.testing.assert_array_equal(model.observe(state), fresh)
+
+
 # -- dynamics and rewards ------------------------------------------------------------------------------
 
 
