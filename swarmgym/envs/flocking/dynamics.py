@@ -72,8 +72,9 @@ class Neighbourhood:
         flat = self.heading.ravel()
         self.size = size = flat.shape[0]
         self.cos, self.sin = np.cos(flat), np.sin(flat)
-        self.unique = pairs = unique_pairs(self.position, box, cfg.torus, cfg.search_radius * (1 + 1e-9))
-        radius = cfg.radius if cfg.radius < cfg.search_radius else np.inf
+        search = cfg.search_radius
+        self.unique = pairs = unique_pairs(self.position, box, cfg.torus, search * (1 + 1e-9))
+        radius = cfg.radius if cfg.radius < search else np.inf
         self.count, self.alignment_sum, self.collisions = _within_r(
             pairs.owner, pairs.neighbour, pairs.distance, self.cos, self.sin, radius, cfg.min_distance, size
         )
@@ -205,6 +206,7 @@ class FlockingModel(SwarmModel):
         # Only constants of the config live here (read-only): the model holds no state.
         cfg = config
         self.box = cfg.box
+        self.grid_cells, self.grid_side = cfg.grid_cells, cfg.grid_side  # per step otherwise
         self.channels = ("count", "cos", "sin") + (() if cfg.torus else ("wall",))
         k, n_channels = cfg.view_size, len(self.channels)
         low = np.zeros((k, k, n_channels), dtype=np.float32)
@@ -364,7 +366,7 @@ class FlockingModel(SwarmModel):
         local = self.local(state)
         obs = np.empty((batch * n, cfg.view_size, cfg.view_size, len(self.channels)), dtype=np.float32)
         position = local.position.reshape(-1, 2)
-        _observe_grid(position, local.cos, local.sin, n, cfg.grid_cells, cfg.grid_side, cfg.torus, obs)
+        _observe_grid(position, local.cos, local.sin, n, self.grid_cells, self.grid_side, cfg.torus, obs)
         return obs.reshape(batch, n, cfg.view_size, cfg.view_size, -1)
 
     def metrics(self, state: FlockingState) -> dict[str, np.ndarray]:
