@@ -561,12 +561,13 @@ def _bin_pairs(
     branch, and no chain of additions into one spare cell).
 
     A record is (the other end, the cell), int32 (8 bytes: the one scattered write per pair stays
-    cheap); (C, S) are recomputed by :func:`_observe_exact` from the two ends' cos and sin, the very
-    same products (x * y = y * x exactly). The search lists the pairs owner by owner, so the pairs an
-    agent owns are one run: the r-th agent ``order[r]`` (owners as they first appear, then the other
-    agents) owns the pairs ``owned[r, 0] : owned[r, 1]``, whose records are ``mine[p]``. Its records
-    as a neighbour are ``theirs[first[r] : first[r + 1]]``, in pair order (a counting sort by its
-    rank), written here so that :func:`_observe_exact` reads both lists front to back.
+    cheap); (C, S) are recomputed by :func:`_observe_exact` from the two ends' cos and sin (cos and
+    sin of N agents stay in cache, the records would not), the very same products. The search lists
+    the pairs owner by owner, so the pairs an agent owns are one run: the r-th agent ``order[r]``
+    (owners as they first appear, then the other agents) owns the pairs ``owned[r, 0] : owned[r, 1]``,
+    whose records are ``mine[p]``. Its records as a neighbour are ``theirs[first[r] : first[r + 1]]``,
+    in pair order (a counting sort by its rank), written here so that :func:`_observe_exact` reads
+    both lists front to back.
     """
     size = order.shape[0]
     rank = np.full(size, -1, dtype=np.int64)
