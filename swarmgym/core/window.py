@@ -85,10 +85,46 @@ def lattice_windows(
     itemsize = dtype.itemsize * math.prod(channels)
     word = _WORDS[itemsize & -itemsize] if itemsize % 8 else _WORDS[8]  # the largest that divides it
     n_words = itemsize // word.itemsize
+    if constant is None:
+        which, fill = _NO_AGENTS, _NO_TABLES[word]
+    else:
+        which, fill = _as_index(constant[0]), np.array(constant[1], dtype=dtype)  # a writable copy
+        fill = fill.view(word).reshape(len(fill), n_words)
+    if lookup is None:
+        table = _NO_TABLES[word]
+    else:
+        table = np.ascontiguousarray(lookup).view(word).reshape(len(lookup), n_words)
+    out = np.empty((batch, n_agents, k, k, *channels), dtype=dtype)
+    side = max(height, width) + 2 * rad
+    if facing is None:
+        # World-aligned: padding and cutting in one compiled call (the padding's slice copies and
+        # their Python overhead dominated small worlds).
+        if lookup is None:
+            cells = np.ascontiguousarray(raster).reshape(-1).view(word)
+            pad = _pad_words(pad_value, dtype, channels, word)
+        else:
+            cells = np.ascontiguousarray(raster).reshape(-1)
+            pad = np.full(1, pad_value, dtype=raster.dtype)
+        padded = _scratch((pages * side * side * len(pad),), cells.dtype)
+        _cut_aligned(
+            cells,
+            padded,
+            table,
+            np.array([pages, height, width, side, n_words]),
+            torus,
+            pad,
+            _as_index(rows),
+            _as_index(cols),
+            _NO_AGENTS if page is None else _as_index(page),
+            which,
+            fill,
+            k,
+            out.reshape(-1).view(word),
+        )
+        return out
     # Turn the padded pages instead of the windows: page (t, p) holds np.rot90 of page p by t
     # counter-clockwise quarter turns (which brings heading t to the top), in one square buffer.
-    turns = 1 if facing is None else 4
-    side = max(height, width) + 2 * rad
+    turns = 4
     turned = _scratch((turns * pages, side, side, *raster.shape[3:]), raster.dtype)
     padded = turned[:pages, : height + 2 * rad, : width + 2 * rad]
     pad_lattice(raster, rad, torus, pad_value, out=padded)
@@ -96,24 +132,14 @@ def lattice_windows(
     quarters = (padded[:, :, ::-1].swapaxes(1, 2), padded[:, ::-1, ::-1], padded[:, ::-1].swapaxes(1, 2))
     for quarter, rotated in enumerate(quarters[: turns - 1], start=1):
         turned[quarter * pages : (quarter + 1) * pages, : rotated.shape[1], : rotated.shape[2]] = rotated
-    if constant is None:
-        which, fill = _NO_AGENTS, _NO_TABLES[word]
-    else:
-        which, fill = _as_index(constant[0]), np.array(constant[1], dtype=dtype)  # a writable copy
-        fill = fill.view(word).reshape(len(fill), n_words)
-    if lookup is None:
-        table, cells = _NO_TABLES[word], turned.reshape(-1).view(word)
-    else:
-        table = np.ascontiguousarray(lookup).view(word).reshape(len(lookup), n_words)
-        cells = turned.reshape(-1)
-    out = np.empty((batch, n_agents, k, k, *channels), dtype=dtype)
+    cells = turned.reshape(-1) if lookup is not None else turned.reshape(-1).view(word)
     _cut_windows(
         cells,
         table,
         np.array([pages, height, width, side, n_words]),
         _as_index(rows),
         _as_index(cols),
-        _NO_AGENTS if facing is None else _as_index(facing),
+        _as_index(facing),
         _NO_AGENTS if page is None else _as_index(page),
         which,
         fill,
@@ -141,6 +167,55 @@ def _as_index(array: np.ndarray) -> np.ndarray:
     if array.dtype == np.int64 and flags.c_contiguous and flags.writeable:
         return array
     return np.array(array, dtype=np.int64, order="C")
+
+
+def _pad_words(pad_value: float | np.ndarray, dtype: np.dtype, channels: tuple[int, ...], word: np.dtype):
+    """The (n_words,) words of one cell holding ``pad_value`` (scalar or per channel)."""
+    if not (isinstance(pad_value, np.ndarray) and pad_value.dtype == dtype and pad_value.shape == channels):
+        pad_value = np.full(channels, pad_value, dtype=dtype)
+    return np.array(pad_value).reshape(-1).view(word)  # a writable copy: one compiled signature
+
+
+@kernel
+def _cut_aligned(raster, turned, table, shape, torus, pad, rows, cols, page, which, fill, k, out):
+    """World-aligned windows: pad the flat (P, H, W) ``raster`` into ``turned``, then :func:`_cut_windows`.
+
+    ``shape`` is (P, H, W, side, n_words) as for :func:`_cut_windows`; a cell takes ``pad.size`` elements
+    of ``raster`` (one code with a ``table``, else ``n_words`` words). Page p of ``turned`` (side × side,
+    the top-left (H + 2 rad) × (W + 2 rad) used) is page p of the raster with rad cells around it,
+    wrapped on a torus (modulo, so worlds narrower than the window tile) or ``pad`` beyond walls; each
+    padded row is one contiguous copy of the raster's row plus its 2 rad edge cells.
+    """
+    pages, height, width, side = shape[0], shape[1], shape[2], shape[3]
+    cell = np.uint64(pad.shape[0])
+    rad = k // 2
+    row_elements = np.uint64(width) * cell
+    for p in range(pages):
+        for y in range(height + 2 * rad):
+            target = np.uint64((p * side + y) * side) * cell
+            r = y - rad
+            if torus:
+                r %= height
+            elif r < 0 or r >= height:
+                for i in range(np.uint64(width + 2 * rad) * cell):
+                    turned[target + i] = pad[i % cell]
+                continue
+            source = np.uint64((p * height + r) * width) * cell
+            middle = target + np.uint64(rad) * cell
+            for i in range(row_elements):
+                turned[middle + i] = raster[source + i]
+            for x in range(rad):
+                for edge in (x, rad + width + x):
+                    c = edge - rad
+                    at = target + np.uint64(edge) * cell
+                    if torus:
+                        c_from = source + np.uint64(c % width) * cell
+                        for i in range(cell):
+                            turned[at + i] = raster[c_from + i]
+                    else:
+                        for i in range(cell):
+                            turned[at + i] = pad[i]
+    _cut_windows(turned, table, shape, rows, cols, which[:0], page, which, fill, k, out)
 
 
 @kernel
