@@ -99,13 +99,14 @@ def lattice_windows(
     if facing is None:
         # World-aligned: padding and cutting in one compiled call (the padding's slice copies and
         # their Python overhead dominated small worlds).
-        if lookup is None:
-            cells = np.ascontiguousarray(raster).reshape(-1).view(word)
+        cells = raster.reshape(-1) if lookup is not None else raster.reshape(-1).view(word)
+        if torus:
+            pad = cells[:0]  # never read
+        elif lookup is None:
             pad = _pad_words(pad_value, dtype, channels, word)
         else:
-            cells = np.ascontiguousarray(raster).reshape(-1)
             pad = np.full(1, pad_value, dtype=raster.dtype)
-        padded = _scratch((pages * side * side * len(pad),), cells.dtype)
+        padded = _scratch((pages * side * side * (1 if lookup is not None else n_words),), cells.dtype)
         _cut_aligned(
             cells,
             padded,
@@ -180,16 +181,18 @@ def _pad_words(pad_value: float | np.ndarray, dtype: np.dtype, channels: tuple[i
 def _cut_aligned(raster, turned, table, shape, torus, pad, rows, cols, page, which, fill, k, out):
     """World-aligned windows: pad the flat (P, H, W) ``raster`` into ``turned``, then :func:`_cut_windows`.
 
-    ``shape`` is (P, H, W, side, n_words) as for :func:`_cut_windows`; a cell takes ``pad.size`` elements
-    of ``raster`` (one code with a ``table``, else ``n_words`` words). Page p of ``turned`` (side × side,
+    ``shape`` is (P, H, W, side, n_words) as for :func:`_cut_windows`; a cell takes one element of
+    ``raster`` (a code) with a ``table``, else ``n_words`` words, and ``pad`` is one cell (unread on a
+    torus). Page p of ``turned`` (side × side,
     the top-left (H + 2 rad) × (W + 2 rad) used) is page p of the raster with rad cells around it,
     wrapped on a torus (modulo, so worlds narrower than the window tile) or ``pad`` beyond walls; each
     padded row is one contiguous copy of the raster's row plus its 2 rad edge cells.
     """
     pages, height, width, side = shape[0], shape[1], shape[2], shape[3]
-    cell = np.uint64(pad.shape[0])
+    cell = np.uint64(1) if table.shape[0] > 0 else np.uint64(shape[4])
     rad = k // 2
     row_elements = np.uint64(width) * cell
+    edge = np.uint64(rad) * cell
     for p in range(pages):
         for y in range(height + 2 * rad):
             target = np.uint64((p * side + y) * side) * cell
@@ -197,24 +200,33 @@ def _cut_aligned(raster, turned, table, shape, torus, pad, rows, cols, page, whi
             if torus:
                 r %= height
             elif r < 0 or r >= height:
-                for i in range(np.uint64(width + 2 * rad) * cell):
-                    turned[target + i] = pad[i % cell]
+                for x in range(np.uint64(width + 2 * rad)):
+                    for i in range(cell):
+                        turned[target + x * cell + i] = pad[i]
                 continue
             source = np.uint64((p * height + r) * width) * cell
-            middle = target + np.uint64(rad) * cell
+            middle = target + edge
+            right = middle + row_elements
             for i in range(row_elements):
                 turned[middle + i] = raster[source + i]
-            for x in range(rad):
-                for edge in (x, rad + width + x):
-                    c = edge - rad
-                    at = target + np.uint64(edge) * cell
-                    if torus:
-                        c_from = source + np.uint64(c % width) * cell
-                        for i in range(cell):
-                            turned[at + i] = raster[c_from + i]
-                    else:
-                        for i in range(cell):
-                            turned[at + i] = pad[i]
+            if torus and rad <= width:  # the row's last and first rad cells, as two runs
+                last = source + row_elements - edge
+                for i in range(edge):
+                    turned[target + i] = raster[last + i]
+                for i in range(edge):
+                    turned[right + i] = raster[source + i]
+            elif torus:  # a world narrower than rad: wrap cell by cell
+                for x in range(rad):
+                    left_from = source + np.uint64((x - rad) % width) * cell
+                    right_from = source + np.uint64(x % width) * cell
+                    for i in range(cell):
+                        turned[target + np.uint64(x) * cell + i] = raster[left_from + i]
+                        turned[right + np.uint64(x) * cell + i] = raster[right_from + i]
+            else:
+                for x in range(np.uint64(rad)):
+                    for i in range(cell):
+                        turned[target + x * cell + i] = pad[i]
+                        turned[right + x * cell + i] = pad[i]
     _cut_windows(turned, table, shape, rows, cols, which[:0], page, which, fill, k, out)
 
 

@@ -181,28 +181,25 @@ class SegregationModel(SwarmModel):
         """Move all agents at once, resolving claims on the same cell by seeded random priority.
 
         A few compiled calls whatever N: the claimed cells (moves, and relocation targets from the
-        drawn keys), :func:`resolve_claims`, then the moves and the rewards from each agent's Moore
-        neighbours in one pass.
+        drawn keys), :func:`resolve_claims`, the moves, the lattice's Moore counts, the rewards.
         """
         draws = rng.random((self.n_agents, 2))
         flat_grid = state.grid.reshape(state.batch, -1)
         actions64 = np.asarray(actions, dtype=np.int64)  # one kernel signature whatever the action dtype
         target, claims = _claims(flat_grid, state.cell, actions64, draws, self._target)
         winners = resolve_claims(claims, target, draws[..., 1], self.config.size**2)
-        state.cell, rewards = _move(
-            flat_grid,
+        state.cell = _move(flat_grid, state.cell, winners, target, self.codes)
+        state.moved = winners
+        state.last_action = actions
+        same, occupied = moore_counts(state.grid, self.config.torus)
+        rewards = _rewards(
+            same.reshape(state.batch, -1),
+            occupied.reshape(state.batch, -1),
             state.cell,
-            winners,
-            target,
             actions64,
-            self.codes,
-            self.config.size,
-            self.config.torus,
             self._reward,
             self._cost,
         )
-        state.moved = winners
-        state.last_action = actions
         return Transition(rewards, np.zeros(actions.shape, dtype=bool))
 
     def _neighbour_counts(self, state: SegregationState) -> tuple[np.ndarray, np.ndarray]:
@@ -307,28 +304,14 @@ def _claims(
 
 @kernel
 def _move(
-    grid: np.ndarray,
-    cell: np.ndarray,
-    winners: np.ndarray,
-    target: np.ndarray,
-    actions: np.ndarray,
-    codes: np.ndarray,
-    size: int,
-    torus: bool,
-    reward_table: np.ndarray,
-    cost_table: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Move the winners in ``grid`` (B, L * L, in place); return the new (B, N) cells and float32 rewards.
+    grid: np.ndarray, cell: np.ndarray, winners: np.ndarray, target: np.ndarray, codes: np.ndarray
+) -> np.ndarray:
+    """Move the winners in ``grid`` (B, L * L, in place) and return the new (B, N) cells.
 
     All winners of a copy leave their cells before any arrives, in agent order, as the numpy scatter did.
-    A reward is ``reward_table[9 * same + other] - cost_table[action]`` (float64, then float32), with
-    the agent's same-group and other Moore neighbours counted after the moves over its 3×3 block
-    (wrapped on a torus, so a torus narrower than 3 counts a cell as often as the block covers it; empty
-    beyond walls), exactly :func:`swarmgym.core.lattice.moore_counts` read at the agent's cell.
     """
     batch, n_agents = cell.shape
     new_cell = cell.copy()
-    rewards = np.empty((batch, n_agents), dtype=np.float32)
     for b in range(batch):
         for i in range(n_agents):
             if winners[b, i]:
@@ -337,27 +320,30 @@ def _move(
             if winners[b, i]:
                 grid[b, target[b, i]] = codes[i]
                 new_cell[b, i] = target[b, i]
+    return new_cell
+
+
+@kernel
+def _rewards(
+    same: np.ndarray,
+    occupied: np.ndarray,
+    cell: np.ndarray,
+    actions: np.ndarray,
+    reward_table: np.ndarray,
+    cost_table: np.ndarray,
+) -> np.ndarray:
+    """(B, N) float32 ``reward_table[9 * same + other] - cost_table[action]`` (float64, then float32).
+
+    ``same`` / ``occupied`` are (B, L * L) per-cell Moore counts, read at the agents' cells.
+    """
+    batch, n_agents = cell.shape
+    rewards = np.empty((batch, n_agents), dtype=np.float32)
+    for b in range(batch):
         for i in range(n_agents):
-            row, col = new_cell[b, i] // size, new_cell[b, i] % size
-            code = codes[i]
-            n_same, n_occupied = -1, -1  # the block holds the agent itself
-            for d_row in range(-1, 2):
-                r = row + d_row
-                if r < 0 or r >= size:
-                    if not torus:
-                        continue
-                    r += size if r < 0 else -size
-                for d_col in range(-1, 2):
-                    c = col + d_col
-                    if c < 0 or c >= size:
-                        if not torus:
-                            continue
-                        c += size if c < 0 else -size
-                    neighbour = grid[b, r * size + c]
-                    n_same += neighbour == code
-                    n_occupied += neighbour != 0
-            rewards[b, i] = reward_table[9 * n_same + n_occupied - n_same] - cost_table[actions[b, i]]
-    return new_cell, rewards
+            n_same = np.int64(same[b, cell[b, i]])
+            n_other = np.int64(occupied[b, cell[b, i]]) - n_same
+            rewards[b, i] = reward_table[9 * n_same + n_other] - cost_table[actions[b, i]]
+    return rewards
 
 
 @kernel
