@@ -106,10 +106,8 @@ def lattice_windows(
             pad = _pad_words(pad_value, dtype, channels, word)
         else:
             pad = np.full(1, pad_value, dtype=raster.dtype)
-        padded = _scratch((pages * side * side * (1 if lookup is not None else n_words),), cells.dtype)
         _cut_aligned(
             cells,
-            padded,
             table,
             np.array([pages, height, width, side, n_words]),
             torus,
@@ -178,7 +176,7 @@ def _pad_words(pad_value: float | np.ndarray, dtype: np.dtype, channels: tuple[i
 
 
 @kernel
-def _cut_aligned(raster, turned, table, shape, torus, pad, rows, cols, page, which, fill, k, out):
+def _cut_aligned(raster, table, shape, torus, pad, rows, cols, page, which, fill, k, out):
     """World-aligned windows: pad the flat (P, H, W) ``raster`` into ``turned``, then :func:`_cut_windows`.
 
     ``shape`` is (P, H, W, side, n_words) as for :func:`_cut_windows`; a cell takes one element of
@@ -191,6 +189,7 @@ def _cut_aligned(raster, turned, table, shape, torus, pad, rows, cols, page, whi
     pages, height, width, side = shape[0], shape[1], shape[2], shape[3]
     cell = np.uint64(1) if table.shape[0] > 0 else np.uint64(shape[4])
     rad = k // 2
+    turned = np.empty(np.uint64(pages * side * side) * cell, dtype=raster.dtype)
     row_elements = np.uint64(width) * cell
     edge = np.uint64(rad) * cell
     for p in range(pages):
