@@ -95,7 +95,6 @@ def lattice_windows(
     else:
         table = np.ascontiguousarray(lookup).view(word).reshape(len(lookup), n_words)
     out = np.empty((batch, n_agents, k, k, *channels), dtype=dtype)
-    side = max(height, width) + 2 * rad
     if facing is None:
         # World-aligned: padding and cutting in one compiled call (the padding's slice copies and
         # their Python overhead dominated small worlds).
@@ -109,7 +108,10 @@ def lattice_windows(
         _cut_aligned(
             cells,
             table,
-            np.array([pages, height, width, side, n_words]),
+            pages,
+            height,
+            width,
+            n_words,
             torus,
             pad,
             _as_index(rows),
@@ -124,6 +126,7 @@ def lattice_windows(
     # Turn the padded pages instead of the windows: page (t, p) holds np.rot90 of page p by t
     # counter-clockwise quarter turns (which brings heading t to the top), in one square buffer.
     turns = 4
+    side = max(height, width) + 2 * rad
     turned = _scratch((turns * pages, side, side, *raster.shape[3:]), raster.dtype)
     padded = turned[:pages, : height + 2 * rad, : width + 2 * rad]
     pad_lattice(raster, rad, torus, pad_value, out=padded)
@@ -176,19 +179,19 @@ def _pad_words(pad_value: float | np.ndarray, dtype: np.dtype, channels: tuple[i
 
 
 @kernel
-def _cut_aligned(raster, table, shape, torus, pad, rows, cols, page, which, fill, k, out):
+def _cut_aligned(raster, table, pages, height, width, words, torus, pad, rows, cols, page, which, fill, k, out):
     """World-aligned windows: pad the flat (P, H, W) ``raster`` into ``turned``, then :func:`_cut_windows`.
 
-    ``shape`` is (P, H, W, side, n_words) as for :func:`_cut_windows`; a cell takes one element of
-    ``raster`` (a code) with a ``table``, else ``n_words`` words, and ``pad`` is one cell (unread on a
-    torus). Page p of ``turned`` (side × side,
-    the top-left (H + 2 rad) × (W + 2 rad) used) is page p of the raster with rad cells around it,
+    A cell takes one element of ``raster`` (a code) with a ``table``, else ``words`` words, and ``pad``
+    is one cell (unread on a torus). Page p of ``turned`` (side × side, as :func:`_cut_windows` reads
+    it; the top-left (H + 2 rad) × (W + 2 rad) used) is page p of the raster with rad cells around it,
     wrapped on a torus (modulo, so worlds narrower than the window tile) or ``pad`` beyond walls; each
     padded row is one contiguous copy of the raster's row plus its 2 rad edge cells.
     """
-    pages, height, width, side = shape[0], shape[1], shape[2], shape[3]
-    cell = np.uint64(1) if table.shape[0] > 0 else np.uint64(shape[4])
     rad = k // 2
+    side = max(height, width) + 2 * rad
+    shape = np.array((pages, height, width, side, words))
+    cell = np.uint64(1) if table.shape[0] > 0 else np.uint64(words)
     turned = np.empty(np.uint64(pages * side * side) * cell, dtype=raster.dtype)
     row_elements = np.uint64(width) * cell
     edge = np.uint64(rad) * cell

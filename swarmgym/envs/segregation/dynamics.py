@@ -220,7 +220,7 @@ class SegregationModel(SwarmModel):
         cfg = self.config
         n_groups, batch, n = len(cfg.group_fractions), state.batch, self.n_agents
         pages = np.empty((n_groups * batch, cfg.size, cfg.size, len(self.channels)), dtype=np.uint8)
-        page, row, col = (np.empty((batch, n), dtype=np.int64) for _ in range(3))
+        page, row, col = np.empty((3, batch, n), dtype=np.int64)  # three C-ordered (B, N) arrays
         _view_pages(state.grid, self._channel_table, self.groups, state.cell, pages, page, row, col)
         return lattice_windows(
             pages, row, col, cfg.view_size, cfg.torus, pad_value=self._pad_value, page=page
