@@ -195,8 +195,8 @@ class SegregationModel(SwarmModel):
         state.last_action = actions
         same, occupied = moore_counts(state.grid, self.config.torus)
         rewards = _rewards(
-            same.reshape(batch, -1),
-            occupied.reshape(batch, -1),
+            same,
+            occupied,
             state.cell,
             actions64,
             self._reward,
@@ -337,9 +337,10 @@ def _rewards(
 ) -> np.ndarray:
     """(B, N) float32 ``reward_table[9 * same + other] - cost_table[action]`` (float64, then float32).
 
-    ``same`` / ``occupied`` are (B, L * L) per-cell Moore counts, read at the agents' cells.
+    ``same`` / ``occupied`` are (B, L, L) per-cell Moore counts, read at the agents' flat cells.
     """
     batch, n_agents = cell.shape
+    same, occupied = same.reshape(batch, -1), occupied.reshape(batch, -1)
     rewards = np.empty((batch, n_agents), dtype=np.float32)
     for b in range(batch):
         for i in range(n_agents):
