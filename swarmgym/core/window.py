@@ -158,6 +158,7 @@ _NO_TABLES = {np.dtype(f"u{size}"): np.zeros((0, 1), dtype=f"u{size}") for size 
 #: Stands for an absent (B, N) index argument of :func:`_cut_windows` (a 0×0 array, never read). Left
 #: writable, like every argument, so the kernel compiles once per word size, not per flag combination.
 _NO_AGENTS = np.zeros((0, 0), dtype=np.int64)
+_INT64 = np.dtype(np.int64)
 
 
 def _as_index(array: np.ndarray) -> np.ndarray:
@@ -166,7 +167,7 @@ def _as_index(array: np.ndarray) -> np.ndarray:
     Checked by its flags first: ``np.require`` alone costs microseconds per call at small N.
     """
     flags = array.flags
-    if array.dtype == np.int64 and flags.c_contiguous and flags.writeable:
+    if array.dtype is _INT64 and flags.c_contiguous and flags.writeable:  # identity: a builtin dtype
         return array
     return np.array(array, dtype=np.int64, order="C")
 
