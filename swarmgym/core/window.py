@@ -180,7 +180,9 @@ def _pad_words(pad_value: float | np.ndarray, dtype: np.dtype, channels: tuple[i
 
 
 @kernel
-def _cut_aligned(raster, table, pages, height, width, words, torus, pad, rows, cols, page, which, fill, k, out):
+def _cut_aligned(
+    raster, table, pages, height, width, words, torus, pad, rows, cols, page, which, fill, k, out
+):
     """World-aligned windows: pad the flat (P, H, W) ``raster`` into ``turned``, then :func:`_cut_windows`.
 
     A cell takes one element of ``raster`` (a code) with a ``table``, else ``words`` words, and ``pad``
