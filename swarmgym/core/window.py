@@ -49,10 +49,11 @@ def lattice_windows(
 ) -> np.ndarray:
     """Crop a k×k window around every agent from a per-cell raster.
 
-    The raster is padded once (wrapped on a torus, ``pad_value`` beyond walls) into a reused scratch
-    buffer, turned into four quarter-turned pages when windows are rotated, and one compiled kernel
+    The raster is padded once (wrapped on a torus, ``pad_value`` beyond walls) and one compiled kernel
     copies each window's k rows (contiguous runs of k cells, copied as opaque words whatever the dtype
-    and channels) or writes its constant fill.
+    and channels) or writes its constant fill. World-aligned windows are padded inside that kernel (one
+    compiled call: the fixed cost of small worlds); rotated ones from four quarter-turned pages built
+    in a reused scratch buffer by numpy copies (a compiled per-cell rotation was slower at large N).
 
     Args:
         raster: (P, H, W) or (P, H, W, C) per-cell values; P pages, normally one per copy (P = B).
