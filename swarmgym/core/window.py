@@ -121,7 +121,7 @@ def lattice_windows(
             which,
             fill,
             k,
-            out.reshape(-1).view(word),
+            out,
         )
         return out
     # Turn the padded pages instead of the windows: page (t, p) holds np.rot90 of page p by t
@@ -186,7 +186,8 @@ def _cut_aligned(
 ):
     """World-aligned windows: pad the flat (P, H, W) ``raster`` into ``turned``, then :func:`_cut_windows`.
 
-    A cell takes one element of ``raster`` (a code) with a ``table``, else ``words`` words, and ``pad``
+    ``out`` is the (B, N, k, k[, C]) result; ``table`` has the word dtype even when empty. A cell
+    takes one element of ``raster`` (a code) with a ``table``, else ``words`` words, and ``pad``
     is one cell (unread on a torus). Page p of ``turned`` (side × side, as :func:`_cut_windows` reads
     it; the top-left (H + 2 rad) × (W + 2 rad) used) is page p of the raster with rad cells around it,
     wrapped on a torus (modulo, so worlds narrower than the window tile) or ``pad`` beyond walls; each
@@ -233,7 +234,8 @@ def _cut_aligned(
                     for i in range(cell):
                         turned[target + x * cell + i] = pad[i]
                         turned[right + x * cell + i] = pad[i]
-    _cut_windows(turned, table, shape, rows, cols, which[:0], page, which, fill, k, out)
+    words_out = out.reshape(-1).view(table.dtype)  # cells as opaque words, as ``table`` holds them
+    _cut_windows(turned, table, shape, rows, cols, which[:0], page, which, fill, k, words_out)
 
 
 @kernel
