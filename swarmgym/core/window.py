@@ -49,10 +49,11 @@ def lattice_windows(
 ) -> np.ndarray:
     """Crop a k×k window around every agent from a per-cell raster.
 
-    The raster is padded once (wrapped on a torus, ``pad_value`` beyond walls) into a reused scratch
-    buffer, turned into four quarter-turned pages when windows are rotated, and one compiled kernel
+    The raster is padded once (wrapped on a torus, ``pad_value`` beyond walls) and one compiled kernel
     copies each window's k rows (contiguous runs of k cells, copied as opaque words whatever the dtype
-    and channels) or writes its constant fill.
+    and channels) or writes its constant fill. World-aligned windows are padded inside that kernel (one
+    compiled call: the fixed cost of small worlds); rotated ones from four quarter-turned pages built
+    in a reused scratch buffer by numpy copies (a compiled per-cell rotation was slower at large N).
 
     Args:
         raster: (P, H, W) or (P, H, W, C) per-cell values; P pages, normally one per copy (P = B).
@@ -85,9 +86,47 @@ def lattice_windows(
     itemsize = dtype.itemsize * math.prod(channels)
     word = _WORDS[itemsize & -itemsize] if itemsize % 8 else _WORDS[8]  # the largest that divides it
     n_words = itemsize // word.itemsize
+    if constant is None:
+        which, fill = _NO_AGENTS, _NO_TABLES[word]
+    else:
+        which, fill = _as_index(constant[0]), np.array(constant[1], dtype=dtype)  # a writable copy
+        fill = fill.view(word).reshape(len(fill), n_words)
+    if lookup is None:
+        table = _NO_TABLES[word]
+    else:
+        table = np.ascontiguousarray(lookup).view(word).reshape(len(lookup), n_words)
+    out = np.empty((batch, n_agents, k, k, *channels), dtype=dtype)
+    if facing is None:
+        # World-aligned: padding and cutting in one compiled call (the padding's slice copies and
+        # their Python overhead dominated small worlds).
+        cells = raster.reshape(-1) if lookup is not None else raster.reshape(-1).view(word)
+        if torus:
+            pad = cells[:0]  # never read
+        elif lookup is None:
+            pad = _pad_words(pad_value, dtype, channels, word)
+        else:
+            pad = np.full(1, pad_value, dtype=raster.dtype)
+        _cut_aligned(
+            cells,
+            table,
+            pages,
+            height,
+            width,
+            n_words,
+            torus,
+            pad,
+            _as_index(rows),
+            _as_index(cols),
+            _NO_AGENTS if page is None else _as_index(page),
+            which,
+            fill,
+            k,
+            out,
+        )
+        return out
     # Turn the padded pages instead of the windows: page (t, p) holds np.rot90 of page p by t
     # counter-clockwise quarter turns (which brings heading t to the top), in one square buffer.
-    turns = 1 if facing is None else 4
+    turns = 4
     side = max(height, width) + 2 * rad
     turned = _scratch((turns * pages, side, side, *raster.shape[3:]), raster.dtype)
     padded = turned[:pages, : height + 2 * rad, : width + 2 * rad]
@@ -96,24 +135,14 @@ def lattice_windows(
     quarters = (padded[:, :, ::-1].swapaxes(1, 2), padded[:, ::-1, ::-1], padded[:, ::-1].swapaxes(1, 2))
     for quarter, rotated in enumerate(quarters[: turns - 1], start=1):
         turned[quarter * pages : (quarter + 1) * pages, : rotated.shape[1], : rotated.shape[2]] = rotated
-    if constant is None:
-        which, fill = _NO_AGENTS, _NO_TABLES[word]
-    else:
-        which, fill = _as_index(constant[0]), np.array(constant[1], dtype=dtype)  # a writable copy
-        fill = fill.view(word).reshape(len(fill), n_words)
-    if lookup is None:
-        table, cells = _NO_TABLES[word], turned.reshape(-1).view(word)
-    else:
-        table = np.ascontiguousarray(lookup).view(word).reshape(len(lookup), n_words)
-        cells = turned.reshape(-1)
-    out = np.empty((batch, n_agents, k, k, *channels), dtype=dtype)
+    cells = turned.reshape(-1) if lookup is not None else turned.reshape(-1).view(word)
     _cut_windows(
         cells,
         table,
         np.array([pages, height, width, side, n_words]),
         _as_index(rows),
         _as_index(cols),
-        _NO_AGENTS if facing is None else _as_index(facing),
+        _as_index(facing),
         _NO_AGENTS if page is None else _as_index(page),
         which,
         fill,
@@ -130,6 +159,7 @@ _NO_TABLES = {np.dtype(f"u{size}"): np.zeros((0, 1), dtype=f"u{size}") for size 
 #: Stands for an absent (B, N) index argument of :func:`_cut_windows` (a 0×0 array, never read). Left
 #: writable, like every argument, so the kernel compiles once per word size, not per flag combination.
 _NO_AGENTS = np.zeros((0, 0), dtype=np.int64)
+_INT64 = np.dtype(np.int64)
 
 
 def _as_index(array: np.ndarray) -> np.ndarray:
@@ -138,9 +168,74 @@ def _as_index(array: np.ndarray) -> np.ndarray:
     Checked by its flags first: ``np.require`` alone costs microseconds per call at small N.
     """
     flags = array.flags
-    if array.dtype == np.int64 and flags.c_contiguous and flags.writeable:
+    if array.dtype is _INT64 and flags.c_contiguous and flags.writeable:  # identity: a builtin dtype
         return array
     return np.array(array, dtype=np.int64, order="C")
+
+
+def _pad_words(pad_value: float | np.ndarray, dtype: np.dtype, channels: tuple[int, ...], word: np.dtype):
+    """The (n_words,) words of one cell holding ``pad_value`` (scalar or per channel)."""
+    if not (isinstance(pad_value, np.ndarray) and pad_value.dtype == dtype and pad_value.shape == channels):
+        pad_value = np.full(channels, pad_value, dtype=dtype)
+    return np.array(pad_value).reshape(-1).view(word)  # a writable copy: one compiled signature
+
+
+@kernel
+def _cut_aligned(
+    raster, table, pages, height, width, words, torus, pad, rows, cols, page, which, fill, k, out
+):
+    """World-aligned windows: pad the flat (P, H, W) ``raster`` into ``turned``, then :func:`_cut_windows`.
+
+    ``out`` is the (B, N, k, k[, C]) result; ``table`` has the word dtype even when empty. A cell
+    takes one element of ``raster`` (a code) with a ``table``, else ``words`` words, and ``pad``
+    is one cell (unread on a torus). Page p of ``turned`` (side × side, as :func:`_cut_windows` reads
+    it; the top-left (H + 2 rad) × (W + 2 rad) used) is page p of the raster with rad cells around it,
+    wrapped on a torus (modulo, so worlds narrower than the window tile) or ``pad`` beyond walls; each
+    padded row is one contiguous copy of the raster's row plus its 2 rad edge cells.
+    """
+    rad = k // 2
+    side = max(height, width) + 2 * rad
+    shape = np.array((pages, height, width, side, words))
+    cell = np.uint64(1) if table.shape[0] > 0 else np.uint64(words)
+    turned = np.empty(np.uint64(pages * side * side) * cell, dtype=raster.dtype)
+    row_elements = np.uint64(width) * cell
+    edge = np.uint64(rad) * cell
+    for p in range(pages):
+        for y in range(height + 2 * rad):
+            target = np.uint64((p * side + y) * side) * cell
+            r = y - rad
+            if torus:
+                r %= height
+            elif r < 0 or r >= height:
+                for x in range(np.uint64(width + 2 * rad)):
+                    for i in range(cell):
+                        turned[target + x * cell + i] = pad[i]
+                continue
+            source = np.uint64((p * height + r) * width) * cell
+            middle = target + edge
+            right = middle + row_elements
+            for i in range(row_elements):
+                turned[middle + i] = raster[source + i]
+            if torus and rad <= width:  # the row's last and first rad cells, as two runs
+                last = source + row_elements - edge
+                for i in range(edge):
+                    turned[target + i] = raster[last + i]
+                for i in range(edge):
+                    turned[right + i] = raster[source + i]
+            elif torus:  # a world narrower than rad: wrap cell by cell
+                for x in range(rad):
+                    left_from = source + np.uint64((x - rad) % width) * cell
+                    right_from = source + np.uint64(x % width) * cell
+                    for i in range(cell):
+                        turned[target + np.uint64(x) * cell + i] = raster[left_from + i]
+                        turned[right + np.uint64(x) * cell + i] = raster[right_from + i]
+            else:
+                for x in range(np.uint64(rad)):
+                    for i in range(cell):
+                        turned[target + x * cell + i] = pad[i]
+                        turned[right + x * cell + i] = pad[i]
+    words_out = out.reshape(-1).view(table.dtype)  # cells as opaque words, as ``table`` holds them
+    _cut_windows(turned, table, shape, rows, cols, which[:0], page, which, fill, k, words_out)
 
 
 @kernel

@@ -1,6 +1,7 @@
 """The window operator against a slow per-agent reference on random worlds."""
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -150,3 +151,18 @@ def test_window_index_matches_the_operator(batch, size, k, torus, seed):
     np.testing.assert_array_equal(index.windows(values.reshape(-1)), expected)
     sums = box_sums(raster[..., None], k, torus)[..., 0][np.arange(batch)[:, None], rows, cols]
     np.testing.assert_allclose(index.box_sums(values.reshape(-1)), sums.reshape(-1), atol=1e-9)
+
+
+@pytest.mark.parametrize("torus", [True, False])
+def test_world_aligned_windows_read_the_given_page_and_pad_per_channel(torus):
+    """``page`` picks each agent's raster page; a (C,) ``pad_value`` fills the cells beyond walls."""
+    rng = np.random.default_rng(3)
+    raster = rng.integers(0, 250, size=(4, 6, 5, 3)).astype(np.uint8)
+    rows, cols = rng.integers(0, 6, (2, 7)), rng.integers(0, 5, (2, 7))
+    page = rng.integers(0, 4, (2, 7))
+    pad = np.array([251, 252, 253], dtype=np.uint8)
+    out = lattice_windows(raster, rows, cols, 5, torus, pad_value=pad, page=page)
+    for b in range(2):
+        for i in range(7):
+            expected = slow_window(raster[page[b, i]], rows[b, i], cols[b, i], 5, torus, pad, 0)
+            np.testing.assert_array_equal(out[b, i], expected)

@@ -93,6 +93,7 @@ class SegregationModel(SwarmModel):
 
     def __init__(self, config: SegregationConfig):
         super().__init__(config)
+        self._n_agents = config.n_agents  # a property computed from the config: read every step
         self.groups = np.repeat(np.arange(len(config.group_fractions)), config.group_sizes)
         self.codes = (self.groups + 1).astype(np.uint8)
         n_groups = len(config.group_fractions)
@@ -160,7 +161,7 @@ class SegregationModel(SwarmModel):
     @property
     def n_agents(self) -> int:
         """N agents per copy."""
-        return self.config.n_agents
+        return self._n_agents
 
     def reset(self, rng: BatchRandom) -> SegregationState:
         """Place the agents on distinct uniformly random cells of every copy."""
@@ -183,18 +184,19 @@ class SegregationModel(SwarmModel):
         A few compiled calls whatever N: the claimed cells (moves, and relocation targets from the
         drawn keys), :func:`resolve_claims`, the moves, the lattice's Moore counts, the rewards.
         """
-        draws = rng.random((self.n_agents, 2))
-        flat_grid = state.grid.reshape(state.batch, -1)
+        batch = state.grid.shape[0]
+        draws = rng.random((self._n_agents, 2))
+        flat_grid = state.grid.reshape(batch, -1)
         actions64 = np.asarray(actions, dtype=np.int64)  # one kernel signature whatever the action dtype
         target, claims = _claims(flat_grid, state.cell, actions64, draws, self._target)
-        winners = resolve_claims(claims, target, draws[..., 1], self.config.size**2)
+        winners = resolve_claims(claims, target, draws[..., 1], flat_grid.shape[1])
         state.cell = _move(flat_grid, state.cell, winners, target, self.codes)
         state.moved = winners
         state.last_action = actions
         same, occupied = moore_counts(state.grid, self.config.torus)
         rewards = _rewards(
-            same.reshape(state.batch, -1),
-            occupied.reshape(state.batch, -1),
+            same,
+            occupied,
             state.cell,
             actions64,
             self._reward,
@@ -218,9 +220,10 @@ class SegregationModel(SwarmModel):
         O(G L^2)), then each agent's window is cut from its group's page.
         """
         cfg = self.config
-        n_groups, batch, n = len(cfg.group_fractions), state.batch, self.n_agents
-        pages = np.empty((n_groups * batch, cfg.size, cfg.size, len(self.channels)), dtype=np.uint8)
-        page, row, col = (np.empty((batch, n), dtype=np.int64) for _ in range(3))
+        batch = state.grid.shape[0]
+        n_groups, size, n_channels = self._channel_table.shape[0], cfg.size, self._channel_table.shape[2]
+        pages = np.empty((n_groups * batch, size, size, n_channels), dtype=np.uint8)
+        page, row, col = np.empty((3, batch, self._n_agents), dtype=np.int64)  # three C-ordered (B, N)
         _view_pages(state.grid, self._channel_table, self.groups, state.cell, pages, page, row, col)
         return lattice_windows(
             pages, row, col, cfg.view_size, cfg.torus, pad_value=self._pad_value, page=page
@@ -334,9 +337,10 @@ def _rewards(
 ) -> np.ndarray:
     """(B, N) float32 ``reward_table[9 * same + other] - cost_table[action]`` (float64, then float32).
 
-    ``same`` / ``occupied`` are (B, L * L) per-cell Moore counts, read at the agents' cells.
+    ``same`` / ``occupied`` are (B, L, L) per-cell Moore counts, read at the agents' flat cells.
     """
     batch, n_agents = cell.shape
+    same, occupied = same.reshape(batch, -1), occupied.reshape(batch, -1)
     rewards = np.empty((batch, n_agents), dtype=np.float32)
     for b in range(batch):
         for i in range(n_agents):
