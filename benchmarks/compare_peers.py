@@ -14,7 +14,8 @@ Ratios are swarmgym / peer at equal agent count N per env (swarmgym lattice envs
 view 13×13 for MAgent2's 13×13 views, 7×7 for pursuit's; flocking for VMAS flocking). swarmgym runs
 one copy (array path and PettingZoo dict API) and, on the array path, ``--batch`` copies of that
 N-agent env stepped at once (default 64), the way it is meant to be used for training; VMAS is
-compared at its own batch size.
+compared at its own batch size. The dict API is timed with empty infos (``dict``, like the peers,
+whose infos are empty) and with the emergence metrics in every info (``dict+i``, the default).
 """
 
 from __future__ import annotations
@@ -56,13 +57,16 @@ def swarmgym_rates(env_id, n, k, batch, repeats, seconds, preset=None):
     array = timed_runs(lambda i: vec.step(pool[i % len(pool)]), repeats, seconds) * batch * vec.num_agents
     if batch > 1:
         return array, None, vec.num_agents
-    env = swarmgym.make(env_id, max_cycles=10**9, **config)
-    env.reset(seed=0)
-    dict_pool = [dict(zip(env.possible_agents, a[0])) for a in pool]
-    dict_rate = (
-        timed_runs(lambda i: env.step(dict_pool[i % len(dict_pool)]), repeats, seconds) * env.num_agents
-    )
-    return array, dict_rate, vec.num_agents
+    dict_rates = {}
+    for path, with_info in (("dict", False), ("dict+i", True)):
+        env = swarmgym.make(env_id, max_cycles=10**9, with_info=with_info, **config)
+        env.reset(seed=0)
+        dict_pool = [dict(zip(env.possible_agents, a[0])) for a in pool]
+        dict_rates[path] = (
+            timed_runs(lambda i, env=env, dict_pool=dict_pool: env.step(dict_pool[i % len(dict_pool)]),
+                       repeats, seconds) * env.num_agents
+        )  # fmt: skip
+    return array, dict_rates, vec.num_agents
 
 
 #: Issue 17's targets against MAgent2, as swarmgym / peer ratios: (peer, path, batch) -> at least.
@@ -86,16 +90,16 @@ def report(peer_name, peer_n, peer_rate, k, batches, args):
         envs = [(env_id, None) for env_id in LATTICE_ENVS]
     for env_id, preset in envs:
         for batch in batches:
-            array, dict_rate, n = swarmgym_rates(
+            array, dict_rates, n = swarmgym_rates(
                 env_id, peer_n, k, batch, args.repeats, args.seconds, preset=preset
             )
             name = env_id + (f" ({preset})" if preset else "")
             line = f"  {name:23s} N = {n:5d} B = {batch:3d} k = {k:2d}: "
             line += f"array {array:13,.0f} ({array / peer_rate:7.1f}x)"
             ratios[name, "array", batch] = array / peer_rate
-            if dict_rate is not None:
-                line += f"   dict {dict_rate:11,.0f} ({dict_rate / peer_rate:6.1f}x)"
-                ratios[name, "dict", batch] = dict_rate / peer_rate
+            for path, rate in (dict_rates or {}).items():
+                line += f"   {path} {rate:11,.0f} ({rate / peer_rate:6.1f}x)"
+                ratios[name, path, batch] = rate / peer_rate
             print(line, flush=True)
     return ratios
 

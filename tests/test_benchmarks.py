@@ -90,8 +90,8 @@ def compare_peers():
 
 def test_compare_peers_swarmgym_side_and_ratios(compare_peers, capsys):
     """The swarmgym half of the comparison: rates at the peer's N, one copy and batched, and ratios."""
-    array, dict_rate, n = compare_peers.swarmgym_rates("commons_v0", 8, 7, 1, 1, 0.01)
-    assert n == 8 and array > 0 and dict_rate > 0
+    array, dict_rates, n = compare_peers.swarmgym_rates("commons_v0", 8, 7, 1, 1, 0.01)
+    assert n == 8 and array > 0 and set(dict_rates) == {"dict", "dict+i"} and min(dict_rates.values()) > 0
     batched, no_dict, _ = compare_peers.swarmgym_rates("flocking_v0", 10, 5, 4, 1, 0.01, preset="fast")
     assert batched > 0 and no_dict is None
 
