@@ -1,9 +1,9 @@
 """swarmgym beside the peers users would otherwise pick, in one invocation, same protocol.
 
 Protocol (as ``bench_envs.py``): random actions drawn before timing, ``step()`` only (reset excluded),
-agent-steps/s = env steps × live agents, median of 5 timed runs after a warm-up, one process, one
-torch thread. Peers run only when importable; install them in a separate venv (magent2 pins old
-packages), with torch pinned to the CPU build first:
+agent-steps/s = the agents alive at each step, summed, per second (a peer's agents may die), median
+of 5 timed runs after a warm-up, one process, one torch thread. Peers run only when importable;
+install them in a separate venv (magent2 pins old packages), with torch pinned to the CPU build first:
 
     python3 -m venv .venv-peers
     .venv-peers/bin/pip install torch==2.13.0
@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import statistics
+import time
 
 from bench_envs import actions_pool, timed_runs
 
@@ -36,17 +38,34 @@ def available(module: str) -> bool:
 
 
 def pettingzoo_parallel_rate(env, repeats, seconds):
-    """Agent-steps/s of a PettingZoo parallel env with pre-drawn random actions (re-drawn per live set)."""
+    """Live agent-steps/s of a PettingZoo parallel env with pre-drawn random actions, and its N.
+
+    Only the agents alive at each step count: in MAgent2's battle and gather agents die under random
+    actions (gather_v5 loses about half its 495 agents in 300 steps), so steps × N would overstate
+    the peer. The env is reset when every agent is gone.
+    """
     env.reset(seed=0)
     pool = [{a: env.action_space(a).sample() for a in env.possible_agents} for _ in range(8)]
 
     def step(i):
         if not env.agents:
             env.reset()
-        env.step({a: pool[i % 8][a] for a in env.agents})
+        live = env.agents
+        env.step({a: pool[i % 8][a] for a in live})
+        return len(live)
 
-    rate = timed_runs(step, repeats, seconds)
-    return rate * len(env.possible_agents), len(env.possible_agents)
+    step(0)  # warm-up
+    rates = []
+    for _ in range(repeats):
+        agent_steps, count, start = 0, 0, time.perf_counter()
+        while True:
+            agent_steps += step(count)
+            count += 1
+            elapsed = time.perf_counter() - start
+            if elapsed >= seconds and count >= 3:
+                break
+        rates.append(agent_steps / elapsed)
+    return statistics.median(rates), len(env.possible_agents)
 
 
 def swarmgym_rates(env_id, n, k, batch, repeats, seconds, preset=None):
