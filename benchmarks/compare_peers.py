@@ -1,8 +1,9 @@
 """swarmgym beside the peers users would otherwise pick, in one invocation, same protocol.
 
 Protocol (as ``bench_envs.py``): random actions drawn before timing, ``step()`` only (reset excluded),
-agent-steps/s = the agents alive at each step, summed, per second (a peer's agents may die), median
-of 5 timed runs after a warm-up, one process, one torch thread. Peers run only when importable;
+agent-steps/s = the agents alive at each step, summed, per second of ``step()`` (a peer whose agents
+die is reset every 50 steps, untimed, so it stays near its N), median of 5 timed runs after a
+warm-up, one process, one torch thread. Peers run only when importable;
 install them in a separate venv (magent2 pins old packages), with torch pinned to the CPU build first:
 
     python3 -m venv .venv-peers
@@ -37,33 +38,41 @@ def available(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
+#: A peer whose agents die is reset after this many steps (reset time excluded), so it keeps about
+#: its N agents: gather_v5 keeps about 450 of its 495 over 50 random steps, and half after 300.
+PEER_EPISODE = 50
+
+
 def pettingzoo_parallel_rate(env, repeats, seconds):
     """Live agent-steps/s of a PettingZoo parallel env with pre-drawn random actions, and its N.
 
-    Only the agents alive at each step count: in MAgent2's battle and gather agents die under random
-    actions (gather_v5 loses about half its 495 agents in 300 steps), so steps × N would overstate
-    the peer. The env is reset when every agent is gone.
+    Only the agents alive at each step count, and only ``step()`` is timed: the env is reset (untimed)
+    every :data:`PEER_EPISODE` steps or when every agent is gone, so a peer whose agents die under
+    random actions (MAgent2) is measured near its N, as swarmgym is.
     """
     env.reset(seed=0)
     pool = [{a: env.action_space(a).sample() for a in env.possible_agents} for _ in range(8)]
+    since_reset = [0]
 
     def step(i):
-        if not env.agents:
+        """One timed step: (live agents stepped, seconds)."""
+        if not env.agents or since_reset[0] >= PEER_EPISODE:
             env.reset()
+            since_reset[0] = 0
         live = env.agents
-        env.step({a: pool[i % 8][a] for a in live})
-        return len(live)
+        actions = {a: pool[i % 8][a] for a in live}
+        start = time.perf_counter()
+        env.step(actions)
+        since_reset[0] += 1
+        return len(live), time.perf_counter() - start
 
     step(0)  # warm-up
     rates = []
     for _ in range(repeats):
-        agent_steps, count, start = 0, 0, time.perf_counter()
-        while True:
-            agent_steps += step(count)
-            count += 1
-            elapsed = time.perf_counter() - start
-            if elapsed >= seconds and count >= 3:
-                break
+        agent_steps, count, elapsed = 0, 0, 0.0
+        while elapsed < seconds or count < 3:
+            live, took = step(count)
+            agent_steps, count, elapsed = agent_steps + live, count + 1, elapsed + took
         rates.append(agent_steps / elapsed)
     return statistics.median(rates), len(env.possible_agents)
 
