@@ -1,5 +1,6 @@
 """The built wheel: every package folder is in it, and it installs no top-level ``agents`` module."""
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -12,9 +13,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def wheel_names(tmp_path_factory) -> set[str]:
-    out = tmp_path_factory.mktemp("wheel")
+    # Built from a copy of the sources: two test workers building in the checkout at once would share
+    # its build/ and egg-info folders (and race on them).
+    source, out = tmp_path_factory.mktemp("source") / "swarmgym", tmp_path_factory.mktemp("wheel")
+    ignore = shutil.ignore_patterns(".*", "build", "runs", "*.egg-info", "__pycache__", "leaderboard", "docs")
+    shutil.copytree(ROOT, source, ignore=ignore)
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation", "-w", out],
+        [sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "--no-build-isolation", "-w", out],
         check=True,
         capture_output=True,
     )
