@@ -181,12 +181,12 @@ def _dtype_error(actions: np.ndarray, space: spaces.Space) -> ActionError:
 def _first_outside(flat: np.ndarray, low: int, high: int) -> int:
     """Flat index of the first integer of ``flat`` outside [low, high), or -1: one pass, no temporaries.
 
-    Compared as Python ints would be: an unsigned value is never below a negative ``low``, and no
-    value reaches a ``high`` beyond its dtype's range (numba would compare mixed signs as floats).
+    (numba compares an unsigned value with a signed bound as floats: exact for the small bounds of a
+    ``Discrete`` space, and an unsigned value is never below a negative ``low``.)
     """
     for i in range(flat.size):
         value = flat[i]
-        if (low >= 0 and value < low) or value >= high:
+        if value < low or value >= high:
             return i
     return -1
 

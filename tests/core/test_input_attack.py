@@ -271,3 +271,18 @@ def test_valid_arguments_still_work():
     vec = swarmgym.make_vec("segregation-v0", num_envs=np.uint8(2), max_cycles=2, **config)
     vec.reset(seed=np.uint64(5))
     assert vec.num_envs == 2
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int64, np.uint8, np.uint64])
+def test_a_shifted_discrete_space_refuses_integers_on_both_sides(dtype):
+    """Discrete(3, start=-3) holds -3, -2, -1: below and above are refused whatever the integer dtype."""
+    from swarmgym.core.actions import ActionError, validate_actions
+
+    space = spaces.Discrete(3, start=-3)
+    signed = np.issubdtype(dtype, np.signedinteger)
+    for value in ([-4, -5, 0, 7] if signed else [0, 7, np.iinfo(dtype).max]):
+        with pytest.raises(ActionError, match="outside Discrete"):
+            validate_actions(np.array([[value]], dtype=dtype), space, (1, 1))
+    if signed:
+        valid = np.array([[-3, -1]], dtype=dtype)
+        np.testing.assert_array_equal(validate_actions(valid, space, (1, 2)), valid)
