@@ -340,13 +340,11 @@ def _rewards(
     ``same`` / ``occupied`` are (B, L, L) per-cell Moore counts, read at the agents' flat cells.
     """
     batch, n_agents = cell.shape
-    same, occupied = same.reshape(batch, -1), occupied.reshape(batch, -1)
+    n_same, n_other = _at_cells(same.reshape(batch, -1), occupied.reshape(batch, -1), cell)
     rewards = np.empty((batch, n_agents), dtype=np.float32)
     for b in range(batch):
         for i in range(n_agents):
-            n_same = np.int64(same[b, cell[b, i]])
-            n_other = np.int64(occupied[b, cell[b, i]]) - n_same
-            rewards[b, i] = reward_table[9 * n_same + n_other] - cost_table[actions[b, i]]
+            rewards[b, i] = reward_table[9 * n_same[b, i] + n_other[b, i]] - cost_table[actions[b, i]]
     return rewards
 
 
