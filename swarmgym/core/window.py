@@ -82,6 +82,13 @@ def lattice_windows(
     rad = k // 2
     if lookup is not None:
         channels = lookup.shape[1:]
+        codes = np.iinfo(raster.dtype) if raster.dtype.kind in "iu" else None
+        # The kernel reads lookup[code] unchecked: the table must cover every value the codes can hold.
+        if codes is None or codes.min < 0 or codes.max >= len(lookup):
+            raise ValueError(
+                f"lookup needs an unsigned integer raster whose every value indexes it: {len(lookup)} rows "
+                f"for a {raster.dtype} raster"
+            )
     dtype = raster.dtype if lookup is None else lookup.dtype
     itemsize = dtype.itemsize * math.prod(channels)
     word = _WORDS[itemsize & -itemsize] if itemsize % 8 else _WORDS[8]  # the largest that divides it
@@ -126,14 +133,13 @@ def lattice_windows(
         return out
     # Turn the padded pages instead of the windows: page (t, p) holds np.rot90 of page p by t
     # counter-clockwise quarter turns (which brings heading t to the top), in one square buffer.
-    turns = 4
     side = max(height, width) + 2 * rad
-    turned = _scratch((turns * pages, side, side, *raster.shape[3:]), raster.dtype)
+    turned = _scratch((4 * pages, side, side, *raster.shape[3:]), raster.dtype)
     padded = turned[:pages, : height + 2 * rad, : width + 2 * rad]
     pad_lattice(raster, rad, torus, pad_value, out=padded)
     # np.rot90(padded, quarter, axes=(1, 2)) as plain views (rot90's own overhead shows at small N).
     quarters = (padded[:, :, ::-1].swapaxes(1, 2), padded[:, ::-1, ::-1], padded[:, ::-1].swapaxes(1, 2))
-    for quarter, rotated in enumerate(quarters[: turns - 1], start=1):
+    for quarter, rotated in enumerate(quarters, start=1):
         turned[quarter * pages : (quarter + 1) * pages, : rotated.shape[1], : rotated.shape[2]] = rotated
     cells = turned.reshape(-1) if lookup is not None else turned.reshape(-1).view(word)
     _cut_windows(

@@ -84,8 +84,8 @@ def test_lookup_expands_codes_while_cutting(height, width, channels, k, torus, r
     """With ``lookup`` every window cell is the table row of its code (the pad code too); constant
     windows are filled with table-typed rows as given."""
     rng = np.random.default_rng(seed)
-    codes = rng.integers(0, 16, size=(2, height, width)).astype(np.uint8)
-    table = rng.integers(0, 2**62, size=(16,) + (() if channels is None else (channels,))).astype(np.uint64)
+    codes = rng.integers(0, 256, size=(2, height, width)).astype(np.uint8)
+    table = rng.integers(0, 2**62, size=(256,) + (() if channels is None else (channels,))).astype(np.uint64)
     rows, cols = rng.integers(0, height, (2, 4)), rng.integers(0, width, (2, 4))
     facing = rng.integers(0, 4, (2, 4)) if rotate else None
     which = np.where(rng.random((2, 4)) < 0.3, 0, -1)
@@ -166,3 +166,16 @@ def test_world_aligned_windows_read_the_given_page_and_pad_per_channel(torus):
         for i in range(7):
             expected = slow_window(raster[page[b, i]], rows[b, i], cols[b, i], 5, torus, pad, 0)
             np.testing.assert_array_equal(out[b, i], expected)
+
+
+def test_lookup_must_cover_every_code_the_raster_can_hold():
+    """The table is read unchecked in the kernel, so a raster with codes beyond it is refused up front."""
+    import pytest
+
+    rows = cols = np.zeros((1, 1), dtype=np.int64)
+    with pytest.raises(ValueError, match="lookup needs"):
+        lattice_windows(np.zeros((1, 3, 3), np.uint8), rows, cols, 3, True, lookup=np.zeros(16, np.uint64))
+    with pytest.raises(ValueError, match="lookup needs"):
+        lattice_windows(np.zeros((1, 3, 3), np.float32), rows, cols, 3, True, lookup=np.zeros(256, np.uint64))
+    out = lattice_windows(np.full((1, 3, 3), 7, np.uint8), rows, cols, 3, True, lookup=np.arange(256.0))
+    np.testing.assert_array_equal(out, 7.0)
